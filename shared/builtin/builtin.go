@@ -1,0 +1,148 @@
+// Package builtin holds the task functions every deployment has: noop,
+// http and trigger-dag (DESIGN §4).
+package builtin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/lvao/dataplatform/shared/engine"
+	"github.com/lvao/dataplatform/shared/runtime"
+)
+
+// Noop does nothing and succeeds.
+func Noop(ctx context.Context, t *runtime.Task) (any, error) {
+	t.Logger.Info("noop")
+	return nil, nil
+}
+
+// HTTPArgs are the args of the http function.
+type HTTPArgs struct {
+	Method  string            `json:"method"`  // default GET
+	URL     string            `json:"url"`     // required
+	Headers map[string]string `json:"headers"` // optional
+	// Body is sent as is when a string, as JSON otherwise.
+	Body any `json:"body"`
+	// ExpectStatus lists accepted statuses; default 200..299.
+	ExpectStatus []int `json:"expect_status"`
+	// Timeout is a Go duration; default 30s.
+	Timeout string `json:"timeout"`
+}
+
+// maxHTTPResult bounds the response body kept as the task result.
+const maxHTTPResult = 32 << 10
+
+// HTTP calls a URL and fails when the status is not expected. Its result
+// holds the status and the start of the response body.
+func HTTP(client *http.Client) runtime.TaskFunc {
+	return func(ctx context.Context, t *runtime.Task) (any, error) {
+		var a HTTPArgs
+		if err := t.DecodeArgs(&a); err != nil {
+			return nil, err
+		}
+		if a.URL == "" {
+			return nil, &runtime.ArgsError{Task: t.TaskID, Err: fmt.Errorf("url is required")}
+		}
+		if a.Method == "" {
+			a.Method = http.MethodGet
+		}
+		timeout := 30 * time.Second
+		if a.Timeout != "" {
+			d, err := time.ParseDuration(a.Timeout)
+			if err != nil {
+				return nil, &runtime.ArgsError{Task: t.TaskID, Err: fmt.Errorf("timeout %q: %v", a.Timeout, err)}
+			}
+			timeout = d
+		}
+		var body io.Reader
+		switch b := a.Body.(type) {
+		case nil:
+		case string:
+			body = bytes.NewReader([]byte(b))
+		default:
+			j, _ := json.Marshal(b)
+			body = bytes.NewReader(j)
+			if a.Headers == nil {
+				a.Headers = map[string]string{}
+			}
+			if _, ok := a.Headers["Content-Type"]; !ok {
+				a.Headers["Content-Type"] = "application/json"
+			}
+		}
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, a.Method, a.URL, body)
+		if err != nil {
+			return nil, &runtime.ArgsError{Task: t.TaskID, Err: err}
+		}
+		for k, v := range a.Headers {
+			req.Header.Set(k, v)
+		}
+		t.Logger.Info("http request", "method", a.Method, "url", a.URL)
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", a.Method, a.URL, err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxHTTPResult))
+		t.Logger.Info("http response", "status", resp.StatusCode, "bytes", len(data))
+		if !expected(resp.StatusCode, a.ExpectStatus) {
+			return nil, fmt.Errorf("%s %s: status %d not expected (%s)", a.Method, a.URL, resp.StatusCode, expectedText(a.ExpectStatus))
+		}
+		return map[string]any{"status": resp.StatusCode, "body": string(data)}, nil
+	}
+}
+
+func expected(code int, list []int) bool {
+	if len(list) == 0 {
+		return code >= 200 && code <= 299
+	}
+	for _, c := range list {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+func expectedText(list []int) string {
+	if len(list) == 0 {
+		return "expected 200..299"
+	}
+	return fmt.Sprintf("expected one of %v", list)
+}
+
+// TriggerDagArgs are the args of trigger-dag.
+type TriggerDagArgs struct {
+	DagID        string         `json:"dag_id"`
+	Conf         map[string]any `json:"conf"`
+	SkipIfQueued bool           `json:"skip_if_queued"`
+}
+
+// TriggerDag creates a manual run of another DAG.
+func TriggerDag(e *engine.Engine) runtime.TaskFunc {
+	return func(ctx context.Context, t *runtime.Task) (any, error) {
+		var a TriggerDagArgs
+		if err := t.DecodeArgs(&a); err != nil {
+			return nil, err
+		}
+		if a.DagID == "" {
+			return nil, &runtime.ArgsError{Task: t.TaskID, Err: fmt.Errorf("dag_id is required")}
+		}
+		run, created, err := e.Trigger(ctx, engine.TriggerParams{DagID: a.DagID, Conf: a.Conf, SkipIfQueued: a.SkipIfQueued})
+		if err != nil {
+			return nil, err
+		}
+		if !created {
+			t.Logger.Info("a run is already queued; nothing triggered", "target_dag_id", a.DagID)
+			return map[string]any{"triggered": false}, nil
+		}
+		t.Logger.Info("triggered", "target_dag_id", a.DagID, "target_run_id", run.RunID)
+		return map[string]any{"triggered": true, "run_id": run.RunID}, nil
+	}
+}

@@ -1,0 +1,206 @@
+// Package config parses the environment once into one validated struct.
+//
+// Every variable the bundle reads is a field here and is documented in
+// .env.template. Load reports every missing or malformed variable at once.
+// Secret values are listed by SecretValues so log writers can mask them.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Config is the whole runtime configuration of a function or the harness.
+type Config struct {
+	// Stage is the deployment stage (preprod, prod, local). Default "local".
+	Stage string
+	// DatabaseURL is the platform's Postgres (runs, task instances…). Required.
+	DatabaseURL string
+	// DatabaseSchema is the Postgres schema of the platform tables. Default "lvao_platform".
+	DatabaseSchema string
+	// WebappDatabaseURL is the LVAO webapp database (qfdmo_*, data_suggestion*). Default DatabaseURL.
+	WebappDatabaseURL string
+	// WarehouseDatabaseURL is the warehouse (former dbt) database. Default WebappDatabaseURL.
+	WarehouseDatabaseURL string
+
+	// QueueBackend is "sqs", "nats" or "memory" (harness only). Default "sqs".
+	QueueBackend string
+	// QueuePrefix prefixes every queue name / NATS subject. Default "lvao-<stage>-".
+	QueuePrefix string
+	// SQSEndpoint is the Scaleway Queues SQS endpoint. Default https://sqs.mnq.fr-par.scaleway.com.
+	SQSEndpoint string
+	// SQSRegion default "fr-par".
+	SQSRegion string
+	// SQSAccessKey and SQSSecretKey are Queues credentials (secret).
+	SQSAccessKey, SQSSecretKey string
+	// NATSURL is the NATS server URL when QueueBackend is "nats".
+	NATSURL string
+	// NATSCreds is the content of a NATS .creds file (secret), optional.
+	NATSCreds string
+
+	// S3Endpoint default https://s3.fr-par.scw.cloud.
+	S3Endpoint string
+	// S3Region default "fr-par".
+	S3Region string
+	// S3AccessKey and S3SecretKey are Object Storage credentials (secret).
+	S3AccessKey, S3SecretKey string
+	// LogsBucket holds task logs. Default "lvao-<stage>-logs".
+	LogsBucket string
+	// DataBucket holds artifacts. Default "lvao-<stage>-data".
+	DataBucket string
+
+	// CoordinatorURL is where the web function sends actions. Optional.
+	CoordinatorURL string
+	// CoordinatorToken is the X-Auth-Token for the coordinator (secret). Optional.
+	CoordinatorToken string
+	// WebUsers is "user:bcrypthash,user2:hash" (secret). Optional.
+	WebUsers string
+	// WebSessionKey signs session cookies (secret). Optional.
+	WebSessionKey string
+	// APITokens is a comma-separated list of bearer tokens for the JSON API (secret). Optional.
+	APITokens string
+
+	// TaskLease is how long a claimed attempt stays valid without heartbeat. Default 60s.
+	TaskLease time.Duration
+	// RequeueAfter republishes a task queued longer than this. Default 2m.
+	RequeueAfter time.Duration
+	// LogFlushInterval is how often a running task's log is flushed to S3. Default 3s.
+	LogFlushInterval time.Duration
+}
+
+// Secret names the variables whose values are masked in logs.
+var Secret = []string{
+	"DATABASE_URL", "WEBAPP_DATABASE_URL", "WAREHOUSE_DATABASE_URL",
+	"SQS_ACCESS_KEY", "SQS_SECRET_KEY", "NATS_CREDS",
+	"S3_ACCESS_KEY", "S3_SECRET_KEY",
+	"COORDINATOR_TOKEN", "WEB_USERS", "WEB_SESSION_KEY", "API_TOKENS",
+}
+
+// Error lists every problem found in the environment.
+type Error struct{ Problems []string }
+
+func (e *Error) Error() string {
+	return "invalid configuration: " + strings.Join(e.Problems, "; ")
+}
+
+// FromEnv loads the configuration from the process environment.
+func FromEnv() (*Config, error) { return Load(os.LookupEnv) }
+
+// Load builds the configuration from a lookup function (os.LookupEnv in
+// production, a map in tests: tests never mutate the process environment).
+func Load(lookup func(string) (string, bool)) (*Config, error) {
+	var problems []string
+	get := func(name, def string) string {
+		if v, ok := lookup(name); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		return def
+	}
+	dur := func(name string, def time.Duration) time.Duration {
+		v := get(name, "")
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			problems = append(problems, fmt.Sprintf("%s: %q is not a positive Go duration (e.g. 30s, 2m)", name, v))
+			return def
+		}
+		return d
+	}
+	pgURL := func(name, def string) string {
+		v := get(name, def)
+		if v == "" {
+			return v
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			problems = append(problems, fmt.Sprintf("%s: not a postgres:// URL", name))
+		}
+		return v
+	}
+	c := &Config{}
+	c.Stage = get("STAGE", "local")
+	c.DatabaseURL = pgURL("DATABASE_URL", "")
+	if c.DatabaseURL == "" {
+		problems = append(problems, "DATABASE_URL: missing (postgres://user:pass@host:5432/db)")
+	}
+	c.DatabaseSchema = get("DATABASE_SCHEMA", "lvao_platform")
+	if !validIdent(c.DatabaseSchema) {
+		problems = append(problems, fmt.Sprintf("DATABASE_SCHEMA: %q is not a plain identifier [a-z_][a-z0-9_]*", c.DatabaseSchema))
+	}
+	c.WebappDatabaseURL = pgURL("WEBAPP_DATABASE_URL", c.DatabaseURL)
+	c.WarehouseDatabaseURL = pgURL("WAREHOUSE_DATABASE_URL", c.WebappDatabaseURL)
+
+	c.QueueBackend = get("QUEUE_BACKEND", "sqs")
+	c.QueuePrefix = get("QUEUE_PREFIX", "lvao-"+c.Stage+"-")
+	c.SQSEndpoint = get("SQS_ENDPOINT", "https://sqs.mnq.fr-par.scaleway.com")
+	c.SQSRegion = get("SQS_REGION", "fr-par")
+	c.SQSAccessKey = get("SQS_ACCESS_KEY", "")
+	c.SQSSecretKey = get("SQS_SECRET_KEY", "")
+	c.NATSURL = get("NATS_URL", "")
+	c.NATSCreds = get("NATS_CREDS", "")
+	switch c.QueueBackend {
+	case "sqs":
+		if c.SQSAccessKey == "" || c.SQSSecretKey == "" {
+			problems = append(problems, "SQS_ACCESS_KEY, SQS_SECRET_KEY: missing (Scaleway Queues credentials) while QUEUE_BACKEND=sqs")
+		}
+	case "nats":
+		if c.NATSURL == "" {
+			problems = append(problems, "NATS_URL: missing while QUEUE_BACKEND=nats")
+		}
+	case "memory":
+	default:
+		problems = append(problems, fmt.Sprintf("QUEUE_BACKEND: %q is not one of sqs, nats, memory", c.QueueBackend))
+	}
+
+	c.S3Endpoint = get("S3_ENDPOINT", "https://s3.fr-par.scw.cloud")
+	c.S3Region = get("S3_REGION", "fr-par")
+	c.S3AccessKey = get("S3_ACCESS_KEY", "")
+	c.S3SecretKey = get("S3_SECRET_KEY", "")
+	c.LogsBucket = get("LOGS_BUCKET", "lvao-"+c.Stage+"-logs")
+	c.DataBucket = get("DATA_BUCKET", "lvao-"+c.Stage+"-data")
+
+	c.CoordinatorURL = get("COORDINATOR_URL", "")
+	c.CoordinatorToken = get("COORDINATOR_TOKEN", "")
+	c.WebUsers = get("WEB_USERS", "")
+	c.WebSessionKey = get("WEB_SESSION_KEY", "")
+	c.APITokens = get("API_TOKENS", "")
+
+	c.TaskLease = dur("TASK_LEASE", 60*time.Second)
+	c.RequeueAfter = dur("REQUEUE_AFTER", 2*time.Minute)
+	c.LogFlushInterval = dur("LOG_FLUSH_INTERVAL", 3*time.Second)
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return nil, &Error{Problems: problems}
+	}
+	return c, nil
+}
+
+// SecretValues returns the non-empty values of secret variables, for masking.
+func SecretValues(lookup func(string) (string, bool)) []string {
+	var out []string
+	for _, name := range Secret {
+		if v, ok := lookup(name); ok && len(v) >= 4 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func validIdent(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i, r := range s {
+		if r == '_' || (r >= 'a' && r <= 'z') || (i > 0 && r >= '0' && r <= '9') {
+			continue
+		}
+		return false
+	}
+	return true
+}

@@ -1,0 +1,211 @@
+// Package coordinator serves the coordinator function: the cron tick and
+// the API of DESIGN §10, named after Airflow's stable REST API.
+package coordinator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/lvao/dataplatform/shared/dag"
+	"github.com/lvao/dataplatform/shared/engine"
+)
+
+// NewHandler returns the coordinator's HTTP handler.
+func NewHandler(e *engine.Engine, logger *slog.Logger) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	h := &handler{e: e, log: logger}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /{$}", h.root)
+	mux.HandleFunc("POST /api/v1/dags/{dag_id}/dagRuns", h.trigger)
+	mux.HandleFunc("GET /api/v1/dags/{dag_id}/dagRuns/{run_id}", h.getRun)
+	mux.HandleFunc("PATCH /api/v1/dags/{dag_id}", h.patchDag)
+	mux.HandleFunc("POST /api/v1/dags/{dag_id}/clearTaskInstances", h.clear)
+	mux.HandleFunc("PATCH /api/v1/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}", h.mark)
+	mux.HandleFunc("POST /api/v1/dags/{dag_id}/backfill", h.backfill)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint", r.Method+" "+r.URL.Path)
+	})
+	return mux
+}
+
+type handler struct {
+	e   *engine.Engine
+	log *slog.Logger
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string, detail any) {
+	writeJSON(w, code, map[string]any{"error": msg, "detail": detail})
+}
+
+// decode reads a JSON body into v; unknown fields are errors.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		writeError(w, http.StatusBadRequest, "invalid JSON body", err.Error())
+		return false
+	}
+	return true
+}
+
+// fail maps engine errors to statuses; internal errors are logged, never shown.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var in *engine.InputError
+	var ce *dag.ConfError
+	switch {
+	case errors.As(err, &ce):
+		writeError(w, http.StatusBadRequest, "invalid conf", ce.Problems)
+	case errors.As(err, &in):
+		writeError(w, http.StatusBadRequest, in.Msg, nil)
+	case errors.Is(err, engine.ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error(), nil)
+	case errors.Is(err, engine.ErrConflict):
+		writeError(w, http.StatusConflict, err.Error(), nil)
+	default:
+		h.log.ErrorContext(r.Context(), "coordinator request failed", "path", r.URL.Path, "error", err)
+		writeError(w, http.StatusInternalServerError, "internal error", "see the coordinator logs, request "+r.Header.Get("X-Request-ID"))
+	}
+}
+
+func (h *handler) root(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Action string `json:"action"`
+	}
+	if !decode(w, r, &body) {
+		return
+	}
+	if body.Action != "tick" {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown action %q", body.Action), "expected {\"action\":\"tick\"}")
+		return
+	}
+	rep, err := h.e.Tick(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (h *handler) trigger(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Conf        map[string]any `json:"conf"`
+		LogicalDate *time.Time     `json:"logical_date"`
+		DagRunID    string         `json:"dag_run_id"`
+		Note        string         `json:"note"`
+	}
+	if !decode(w, r, &body) {
+		return
+	}
+	p := engine.TriggerParams{DagID: r.PathValue("dag_id"), Conf: body.Conf}
+	if body.LogicalDate != nil {
+		p.LogicalDate = *body.LogicalDate
+	}
+	run, _, err := h.e.Trigger(r.Context(), p)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	doc, err := h.e.GetRun(r.Context(), run.DagID, run.RunID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, doc)
+}
+
+func (h *handler) getRun(w http.ResponseWriter, r *http.Request) {
+	doc, err := h.e.GetRun(r.Context(), r.PathValue("dag_id"), r.PathValue("run_id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, doc)
+}
+
+func (h *handler) patchDag(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		IsPaused *bool `json:"is_paused"`
+	}
+	if !decode(w, r, &body) {
+		return
+	}
+	if body.IsPaused == nil {
+		writeError(w, http.StatusBadRequest, "is_paused is required", nil)
+		return
+	}
+	if err := h.e.SetPaused(r.Context(), r.PathValue("dag_id"), *body.IsPaused); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dag_id": r.PathValue("dag_id"), "is_paused": *body.IsPaused})
+}
+
+func (h *handler) clear(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		RunID             string   `json:"run_id"`
+		TaskIDs           []string `json:"task_ids"`
+		IncludeDownstream bool     `json:"include_downstream"`
+		DryRun            bool     `json:"dry_run"`
+	}
+	if !decode(w, r, &body) {
+		return
+	}
+	if body.RunID == "" {
+		writeError(w, http.StatusBadRequest, "run_id is required", nil)
+		return
+	}
+	cleared, err := h.e.Clear(r.Context(), engine.ClearParams{DagID: r.PathValue("dag_id"), RunID: body.RunID,
+		TaskIDs: body.TaskIDs, IncludeDownstream: body.IncludeDownstream})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"task_ids": cleared})
+}
+
+func (h *handler) mark(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		NewState string `json:"new_state"`
+	}
+	if !decode(w, r, &body) {
+		return
+	}
+	if err := h.e.Mark(r.Context(), r.PathValue("dag_id"), r.PathValue("run_id"), r.PathValue("task_id"), body.NewState); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"task_id": r.PathValue("task_id"), "state": body.NewState})
+}
+
+func (h *handler) backfill(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		From *time.Time `json:"from"`
+		To   *time.Time `json:"to"`
+	}
+	if !decode(w, r, &body) {
+		return
+	}
+	if body.From == nil || body.To == nil {
+		writeError(w, http.StatusBadRequest, "from and to are required (RFC 3339)", nil)
+		return
+	}
+	ids, err := h.e.Backfill(r.Context(), r.PathValue("dag_id"), *body.From, *body.To)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dag_id": r.PathValue("dag_id"), "run_ids": ids})
+}

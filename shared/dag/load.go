@@ -1,0 +1,135 @@
+package dag
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Parse decodes one DAG file. Unknown fields are errors (a typo such as
+// `depends_om` must not silently drop a dependency). It does not validate.
+func Parse(file string, data []byte) (*Spec, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var s Spec
+	if err := dec.Decode(&s); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{File: file, Field: "", Msg: "empty file"}
+		}
+		return nil, &Error{File: file, DagID: guessID(data), Msg: cleanYAMLError(err)}
+	}
+	s.File = file
+	for k, v := range s.Tasks {
+		for a, x := range v.Args {
+			s.Tasks[k].Args[a] = normalize(x)
+		}
+	}
+	return &s, nil
+}
+
+func cleanYAMLError(err error) string {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n")
+	msg = strings.ReplaceAll(msg, "\n ", ";")
+	msg = strings.ReplaceAll(msg, "in type dag.Spec", "in a DAG")
+	msg = strings.ReplaceAll(msg, "in type dag.Task", "in a task")
+	msg = strings.ReplaceAll(msg, "in type dag.TaskArgs", "in default_args")
+	return strings.TrimSpace(msg)
+}
+
+// guessID finds dag_id in a file that failed to decode, for the message.
+func guessID(data []byte) string {
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "dag_id:"); ok {
+			return strings.Trim(strings.TrimSpace(v), `"'`)
+		}
+	}
+	return ""
+}
+
+// Set is a validated collection of DAGs, by id.
+type Set struct {
+	byID map[string]*Spec
+	ids  []string
+}
+
+// Get returns the DAG with the given id.
+func (s *Set) Get(id string) (*Spec, bool) {
+	d, ok := s.byID[id]
+	return d, ok
+}
+
+// All returns the DAGs sorted by id.
+func (s *Set) All() []*Spec {
+	out := make([]*Spec, 0, len(s.ids))
+	for _, id := range s.ids {
+		out = append(out, s.byID[id])
+	}
+	return out
+}
+
+// Source is a place DAG files are read from.
+type Source struct {
+	FS  fs.FS
+	Dir string // within FS; "." for its root
+	// Name prefixes file names in messages (e.g. the directory on disk).
+	Name string
+}
+
+// DirSource reads DAG files from a directory on disk.
+func DirSource(dir string) Source { return Source{FS: os.DirFS(dir), Dir: ".", Name: dir} }
+
+// Load reads every *.yaml, *.yml and *.json file of the sources, validates
+// each DAG and the set (unique ids) and returns every problem at once.
+func Load(opts ValidateOptions, sources ...Source) (*Set, error) {
+	set := &Set{byID: map[string]*Spec{}}
+	var errs Errors
+	for _, src := range sources {
+		entries, err := fs.ReadDir(src.FS, src.Dir)
+		if err != nil {
+			errs = append(errs, &Error{File: src.Name, Msg: fmt.Sprintf("cannot read DAG directory: %v", err)})
+			continue
+		}
+		for _, e := range entries {
+			ext := path.Ext(e.Name())
+			if e.IsDir() || (ext != ".yaml" && ext != ".yml" && ext != ".json") {
+				continue
+			}
+			name := path.Join(src.Name, e.Name())
+			data, err := fs.ReadFile(src.FS, path.Join(src.Dir, e.Name()))
+			if err != nil {
+				errs = append(errs, &Error{File: name, Msg: err.Error()})
+				continue
+			}
+			spec, err := Parse(name, data)
+			if err != nil {
+				errs = append(errs, err.(*Error))
+				continue
+			}
+			if verrs := Validate(spec, opts); len(verrs) > 0 {
+				errs = append(errs, verrs...)
+				continue
+			}
+			if prev, dup := set.byID[spec.DagID]; dup {
+				errs = append(errs, &Error{File: name, DagID: spec.DagID, Field: "dag_id",
+					Msg: fmt.Sprintf("duplicate DAG id, already defined in %s", prev.File)})
+				continue
+			}
+			set.byID[spec.DagID] = spec
+			set.ids = append(set.ids, spec.DagID)
+		}
+	}
+	sort.Strings(set.ids)
+	if len(errs) > 0 {
+		return set, errs
+	}
+	return set, nil
+}

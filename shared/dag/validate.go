@@ -1,0 +1,225 @@
+package dag
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/adhocore/gronx"
+
+	"github.com/lvao/dataplatform/shared/planner"
+)
+
+// ValidateOptions are what validation checks references against.
+type ValidateOptions struct {
+	// Functions is the set of deployed function names; nil skips the check.
+	Functions map[string]bool
+}
+
+var (
+	dagIDPattern  = regexp.MustCompile(`^[a-z0-9_-]+$`)
+	taskIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+)
+
+// Validate checks one spec and returns every problem found.
+func Validate(s *Spec, opts ValidateOptions) Errors {
+	var errs Errors
+	add := func(task, field, format string, a ...any) {
+		errs = append(errs, &Error{File: s.File, DagID: s.DagID, Task: task, Field: field, Msg: fmt.Sprintf(format, a...)})
+	}
+	switch {
+	case s.DagID == "":
+		add("", "dag_id", "missing (required)")
+	case !dagIDPattern.MatchString(s.DagID):
+		add("", "dag_id", "%q must match [a-z0-9_-]+", s.DagID)
+	}
+	if s.Schedule != "" {
+		if err := CheckCron(s.Schedule); err != nil {
+			add("", "schedule", "%v", err)
+		}
+		if s.StartDate == nil {
+			add("", "start_date", "required when a schedule is set")
+		}
+	}
+	if s.MaxActiveRuns < 0 {
+		add("", "max_active_runs", "must be >= 1 (default %d)", DefaultMaxActiveRuns)
+	}
+	validateArgs(s.DefaultArgs, func(field, format string, a ...any) { add("", "default_args."+field, format, a...) })
+	for _, p := range s.Params {
+		field := "params." + p.Name
+		if !validParamType(p.Type) {
+			add("", field+".type", "%q is not one of %s", p.Type, strings.Join(ParamTypes, ", "))
+			continue
+		}
+		if p.Default != nil {
+			if err := CheckValue(p.Type, p.Default); err != nil {
+				add("", field+".default", "does not match type: %v", err)
+			}
+		}
+		for _, e := range p.Enum {
+			if err := CheckValue(p.Type, normalize(e)); err != nil {
+				add("", field+".enum", "value does not match type: %v", err)
+			}
+		}
+	}
+	if len(s.Tasks) == 0 {
+		add("", "tasks", "at least one task is required")
+	}
+	ids := map[string]bool{}
+	for i, t := range s.Tasks {
+		name := t.ID
+		if name == "" {
+			name = fmt.Sprintf("#%d", i+1)
+			add(name, "id", "missing (required)")
+		} else if !taskIDPattern.MatchString(t.ID) {
+			add(name, "id", "%q must match [A-Za-z0-9_.-]+", t.ID)
+		} else if ids[t.ID] {
+			add(name, "id", "duplicate task id")
+		}
+		ids[t.ID] = true
+		switch {
+		case t.Function == "":
+			add(name, "function", "missing (required)")
+		case opts.Functions != nil && !opts.Functions[t.Function]:
+			add(name, "function", "unknown function %q (declared: %s)", t.Function, strings.Join(sortedKeys(opts.Functions), ", "))
+		}
+		if t.TriggerRule != "" && !planner.TriggerRule(t.TriggerRule).Known() {
+			var known []string
+			for _, r := range planner.TriggerRules {
+				known = append(known, string(r))
+			}
+			add(name, "trigger_rule", "unknown trigger rule %q (known: %s)", t.TriggerRule, strings.Join(known, ", "))
+		}
+		validateArgs(t.TaskArgs, func(field, format string, a ...any) { add(name, field, format, a...) })
+		for _, ref := range templateRefs(t.Args) {
+			if err := checkTemplateRef(s, ref); err != nil {
+				add(name, "args", "%v", err)
+			}
+		}
+	}
+	for _, t := range s.Tasks {
+		seen := map[string]bool{}
+		for _, up := range t.DependsOn {
+			switch {
+			case up == t.ID:
+				add(t.ID, "depends_on", "a task cannot depend on itself")
+			case !ids[up]:
+				add(t.ID, "depends_on", "unknown task %q", up)
+			case seen[up]:
+				add(t.ID, "depends_on", "%q listed twice", up)
+			}
+			seen[up] = true
+		}
+	}
+	if len(errs) == 0 {
+		if cycle := findCycle(s); cycle != nil {
+			add(cycle[0], "depends_on", "cycle: %s", strings.Join(cycle, " -> "))
+		}
+	}
+	return errs
+}
+
+func validateArgs(a TaskArgs, add func(field, format string, a ...any)) {
+	if a.Retries != nil && *a.Retries < 0 {
+		add("retries", "must be >= 0, got %d", *a.Retries)
+	}
+	if a.RetryDelay != nil && a.MaxRetryDelay != nil && a.MaxRetryDelay.D() == 0 {
+		add("max_retry_delay", "must be > 0")
+	}
+	if a.ExecutionTimeout != nil && a.ExecutionTimeout.D() == 0 {
+		add("execution_timeout", "must be > 0")
+	}
+}
+
+func validParamType(t string) bool {
+	for _, k := range ParamTypes {
+		if t == k {
+			return true
+		}
+	}
+	return false
+}
+
+// findCycle returns one dependency cycle as a list of task ids, or nil.
+func findCycle(s *Spec) []string {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := map[string]int{}
+	up := map[string][]string{}
+	for _, t := range s.Tasks {
+		up[t.ID] = t.DependsOn
+	}
+	var stack []string
+	var visit func(id string) []string
+	visit = func(id string) []string {
+		color[id] = grey
+		stack = append(stack, id)
+		for _, u := range up[id] {
+			switch color[u] {
+			case grey:
+				for i, x := range stack {
+					if x == u {
+						cycle := append([]string{}, stack[i:]...)
+						// Present it in execution order: upstream first.
+						for l, r := 0, len(cycle)-1; l < r; l, r = l+1, r-1 {
+							cycle[l], cycle[r] = cycle[r], cycle[l]
+						}
+						return append(cycle, cycle[0])
+					}
+				}
+			case white:
+				if c := visit(u); c != nil {
+					return c
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[id] = black
+		return nil
+	}
+	for _, t := range s.Tasks {
+		if color[t.ID] == white {
+			if c := visit(t.ID); c != nil {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+var cronFieldPattern = regexp.MustCompile(`^[0-9*,/-]+$`)
+
+// CheckCron accepts the 5-field, UTC cron of Scaleway's cron triggers in
+// the form the serverless plugin accepts: no `*/n` steps (write `0/n`), no
+// day or month names, no @macros.
+func CheckCron(expr string) error {
+	fields := strings.Fields(expr)
+	if len(fields) != 5 {
+		return fmt.Errorf("%q: cron needs 5 fields (minute hour day-of-month month day-of-week), got %d", expr, len(fields))
+	}
+	names := []string{"minute", "hour", "day-of-month", "month", "day-of-week"}
+	for i, f := range fields {
+		if !cronFieldPattern.MatchString(f) {
+			return fmt.Errorf("%q: %s field %q: only digits and * , / - are accepted (no names such as MON or JAN)", expr, names[i], f)
+		}
+		if strings.Contains(f, "*/") {
+			return fmt.Errorf("%q: %s field %q: the serverless plugin rejects */n steps, write %s", expr, names[i], f, strings.ReplaceAll(f, "*/", "0/"))
+		}
+	}
+	if !gronx.New().IsValid(expr) {
+		return fmt.Errorf("%q: not a valid cron expression", expr)
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}

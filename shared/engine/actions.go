@@ -1,0 +1,202 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/lvao/dataplatform/shared/planner"
+	"github.com/lvao/dataplatform/shared/store"
+	"github.com/lvao/dataplatform/shared/tasklog"
+)
+
+// ClearParams re-runs tasks of a run (Airflow's clear).
+type ClearParams struct {
+	DagID, RunID      string
+	TaskIDs           []string // empty: every task
+	IncludeDownstream bool
+}
+
+// Clear resets the tasks (and their downstream when asked) to none for a
+// new try with their retries again; the run goes back to work.
+func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
+	var cleared []string
+	var msgs []store.Queued
+	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		cleared, msgs = nil, nil
+		run, err := lockRun(ctx, tx, p.DagID, p.RunID)
+		if err != nil {
+			return err
+		}
+		c, err := e.version(ctx, tx, run.DagID, run.VersionHash)
+		if err != nil {
+			return err
+		}
+		ids := p.TaskIDs
+		if len(ids) == 0 {
+			for _, t := range c.spec.Tasks {
+				ids = append(ids, t.ID)
+			}
+		}
+		for _, id := range ids {
+			if !c.graph.Has(id) {
+				return inputErrorf("task %q is not in DAG %s", id, p.DagID)
+			}
+		}
+		if p.IncludeDownstream {
+			ids = c.graph.WithDescendants(ids)
+		}
+		now := e.now()
+		for _, id := range ids {
+			if err := tx.TaskAttemptAbort(ctx, run.PK, id, now, "cleared while running"); err != nil {
+				return err
+			}
+			if err := tx.TaskInstanceReset(ctx, run.PK, id, c.spec.Policy(c.spec.Task(id)).Retries); err != nil {
+				return err
+			}
+		}
+		cleared = ids
+		if run.State != string(planner.RunRunning) {
+			// Back in line: the run starts again within max_active_runs.
+			if err := tx.RunSetState(ctx, run.PK, string(planner.RunQueued), now); err != nil {
+				return err
+			}
+			return nil
+		}
+		ev, err := e.evaluateRun(ctx, tx, &run)
+		msgs = ev.msgs
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.publish(ctx, msgs)
+	return cleared, e.startQueuedRuns(ctx, p.DagID)
+}
+
+// Mark sets a task's state to success or failed by hand; a running
+// attempt is abandoned (its completion will be ignored, its heartbeat
+// stops it) and downstream tasks follow their trigger rules.
+func (e *Engine) Mark(ctx context.Context, dagID, runID, taskID, state string) error {
+	if state != string(planner.StateSuccess) && state != string(planner.StateFailed) {
+		return inputErrorf("new_state must be success or failed, got %q", state)
+	}
+	var ev evaluation
+	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		run, err := lockRun(ctx, tx, dagID, runID)
+		if err != nil {
+			return err
+		}
+		c, err := e.version(ctx, tx, run.DagID, run.VersionHash)
+		if err != nil {
+			return err
+		}
+		if !c.graph.Has(taskID) {
+			return fmt.Errorf("task %q of DAG %s: %w", taskID, dagID, ErrNotFound)
+		}
+		now := e.now()
+		if err := tx.TaskAttemptAbort(ctx, run.PK, taskID, now, "marked "+state+" while running"); err != nil {
+			return err
+		}
+		if err := tx.TaskInstanceMark(ctx, run.PK, taskID, state, now); err != nil {
+			return err
+		}
+		ev, err = e.evaluateRun(ctx, tx, &run)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	e.publish(ctx, ev.msgs)
+	if ev.finished {
+		return e.startQueuedRuns(ctx, dagID)
+	}
+	return nil
+}
+
+// RunDoc is the run document of the API and of `local dag run --json`.
+type RunDoc struct {
+	DagID       string          `json:"dag_id"`
+	RunID       string          `json:"run_id"`
+	State       string          `json:"state"`
+	LogicalDate time.Time       `json:"logical_date"`
+	Conf        json.RawMessage `json:"conf"`
+	StartedAt   *time.Time      `json:"started_at,omitempty"`
+	EndedAt     *time.Time      `json:"ended_at,omitempty"`
+	Tasks       []TaskDoc       `json:"tasks"`
+}
+
+// TaskDoc is one task of a RunDoc.
+type TaskDoc struct {
+	TaskID    string          `json:"task_id"`
+	State     string          `json:"state"`
+	TryNumber int             `json:"try_number"`
+	StartedAt *time.Time      `json:"started_at"`
+	EndedAt   *time.Time      `json:"ended_at"`
+	LogKey    string          `json:"log_key"`
+	Function  string          `json:"function,omitempty"`
+	Error     string          `json:"error,omitempty"`
+	Result    json.RawMessage `json:"result,omitempty"`
+}
+
+// GetRun returns the run document, tasks in the DAG's order.
+func (e *Engine) GetRun(ctx context.Context, dagID, runID string) (RunDoc, error) {
+	var doc RunDoc
+	err := e.cfg.Store.Read(ctx, func(tx *store.Tx) error {
+		run, err := tx.RunGet(ctx, dagID, runID)
+		if err == store.ErrNotFound {
+			return fmt.Errorf("run %s of DAG %s: %w", runID, dagID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		c, err := e.version(ctx, tx, run.DagID, run.VersionHash)
+		if err != nil {
+			return err
+		}
+		tis, err := tx.TaskInstanceListByRun(ctx, run.PK)
+		if err != nil {
+			return err
+		}
+		doc = NewRunDoc(run, tis)
+		order := map[string]int{}
+		for i, n := range c.graph.Nodes() {
+			order[n.ID] = i
+		}
+		sortTasks(doc.Tasks, order)
+		return nil
+	})
+	return doc, err
+}
+
+// NewRunDoc builds a run document from rows.
+func NewRunDoc(run store.Run, tis []store.TaskInstance) RunDoc {
+	doc := RunDoc{DagID: run.DagID, RunID: run.RunID, State: run.State, LogicalDate: run.LogicalDate.UTC(),
+		Conf: run.Conf, StartedAt: timePtr(run.StartedAt), EndedAt: timePtr(run.EndedAt)}
+	for _, ti := range tis {
+		doc.Tasks = append(doc.Tasks, TaskDoc{
+			TaskID: ti.TaskID, State: ti.State, TryNumber: ti.TryNumber,
+			StartedAt: timePtr(ti.StartedAt), EndedAt: timePtr(ti.EndedAt),
+			LogKey: tasklog.Key(ti.DagID, ti.RunID, ti.TaskID, ti.TryNumber), Function: ti.Function,
+			Error: ti.Error, Result: ti.Result,
+		})
+	}
+	return doc
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func sortTasks(ts []TaskDoc, order map[string]int) {
+	for i := 1; i < len(ts); i++ {
+		for j := i; j > 0 && order[ts[j].TaskID] < order[ts[j-1].TaskID]; j-- {
+			ts[j], ts[j-1] = ts[j-1], ts[j]
+		}
+	}
+}

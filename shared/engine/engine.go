@@ -1,0 +1,172 @@
+// Package engine is the coordinator's logic: it creates and starts runs,
+// moves task instances through their states with the planner, completes
+// attempts exactly once, retries and times out, and publishes task
+// messages after commit (the task_instance rows in state queued are the
+// outbox: a lost publish is re-published by the tick).
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/lvao/dataplatform/shared/dag"
+	"github.com/lvao/dataplatform/shared/planner"
+	"github.com/lvao/dataplatform/shared/queue"
+	"github.com/lvao/dataplatform/shared/store"
+)
+
+// Config builds an Engine. Zero values mean the documented defaults.
+type Config struct {
+	// Store is the platform database. Required.
+	Store *store.Store
+	// Publisher sends task messages. Required.
+	Publisher queue.Publisher
+	// Dags returns the DAG specs currently deployed. Required.
+	Dags func() *dag.Set
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger default: discard.
+	Logger *slog.Logger
+	// RequeueAfter republishes a task queued longer than this. Default 2m.
+	RequeueAfter time.Duration
+	// TickBatch bounds the rows one tick handles per step. Default 500.
+	TickBatch int
+}
+
+// Engine coordinates DAG runs. It is safe for concurrent use, and several
+// engines (coordinator instances) may work on one database at once.
+type Engine struct {
+	cfg   Config
+	specs sync.Map // dagID+"@"+hash -> *compiled
+}
+
+// compiled is a DAG version ready for the planner.
+type compiled struct {
+	spec  *dag.Spec
+	graph *planner.Graph
+}
+
+// New returns an Engine.
+func New(cfg Config) *Engine {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RequeueAfter <= 0 {
+		cfg.RequeueAfter = 2 * time.Minute
+	}
+	if cfg.TickBatch <= 0 {
+		cfg.TickBatch = 500
+	}
+	return &Engine{cfg: cfg}
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() *store.Store { return e.cfg.Store }
+
+// Dags returns the deployed DAG specs.
+func (e *Engine) Dags() *dag.Set { return e.cfg.Dags() }
+
+// now is the engine clock, truncated to Postgres' microsecond precision
+// so that values read back compare equal.
+func (e *Engine) now() time.Time { return e.cfg.Now().UTC().Truncate(time.Microsecond) }
+
+// Error kinds the API maps to HTTP statuses.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// InputError is bad input from a user (HTTP 400, exit 2).
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+func inputErrorf(format string, a ...any) error { return &InputError{Msg: fmt.Sprintf(format, a...)} }
+
+// SyncDags registers every deployed DAG version (new DAGs get their
+// initial pause state; existing ones keep theirs).
+func (e *Engine) SyncDags(ctx context.Context) error {
+	now := e.now()
+	set := e.cfg.Dags()
+	return e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		for _, s := range set.All() {
+			b, err := json.Marshal(s)
+			if err != nil {
+				return err
+			}
+			if err := tx.DagUpsert(ctx, &store.DagUpsertParams{
+				DagID: s.DagID, VersionHash: s.Hash(), Schedule: s.Schedule, Spec: b, Paused: s.Paused, Now: now,
+			}); err != nil {
+				return fmt.Errorf("error registering DAG %s: %w", s.DagID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// version returns the spec a run started with (cached: versions are immutable).
+func (e *Engine) version(ctx context.Context, tx *store.Tx, dagID, hash string) (*compiled, error) {
+	key := dagID + "@" + hash
+	if c, ok := e.specs.Load(key); ok {
+		return c.(*compiled), nil
+	}
+	raw, err := tx.DagVersionGet(ctx, dagID, hash)
+	if err != nil {
+		return nil, fmt.Errorf("error loading DAG %s version %s: %w", dagID, hash, err)
+	}
+	var s dag.Spec
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("error decoding DAG %s version %s: %w", dagID, hash, err)
+	}
+	c, err := compile(&s)
+	if err != nil {
+		return nil, err
+	}
+	e.specs.Store(key, c)
+	return c, nil
+}
+
+// Version is version for callers outside a transaction (the task runtime).
+func (e *Engine) Version(ctx context.Context, dagID, hash string) (*dag.Spec, error) {
+	var c *compiled
+	err := e.cfg.Store.Read(ctx, func(tx *store.Tx) (err error) {
+		c, err = e.version(ctx, tx, dagID, hash)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.spec, nil
+}
+
+func compile(s *dag.Spec) (*compiled, error) {
+	nodes := make([]planner.Node, len(s.Tasks))
+	for i, t := range s.Tasks {
+		nodes[i] = planner.Node{ID: t.ID, Upstream: t.DependsOn, Rule: planner.TriggerRule(t.TriggerRule)}
+	}
+	g, err := planner.NewGraph(nodes)
+	if err != nil {
+		return nil, fmt.Errorf("DAG %s: %w", s.DagID, err)
+	}
+	return &compiled{spec: s, graph: g}, nil
+}
+
+// publish sends the messages of tasks just queued. A failed publish is
+// only logged: the task stays queued and the tick publishes it again.
+func (e *Engine) publish(ctx context.Context, msgs []store.Queued) {
+	for _, m := range msgs {
+		body := queue.Message{RunID: m.RunID, DagID: m.DagID, TaskID: m.TaskID, TryNumber: m.TryNumber}.Encode()
+		if err := e.cfg.Publisher.Publish(context.WithoutCancel(ctx), m.Function, body); err != nil {
+			e.cfg.Logger.WarnContext(ctx, "publish failed; the tick will publish again",
+				"dag_id", m.DagID, "run_id", m.RunID, "task_id", m.TaskID, "try_number", m.TryNumber, "error", err)
+		}
+	}
+}

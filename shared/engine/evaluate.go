@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lvao/dataplatform/shared/planner"
+	"github.com/lvao/dataplatform/shared/store"
+)
+
+// evaluation is what evaluateRun changed.
+type evaluation struct {
+	msgs     []store.Queued
+	finished bool
+}
+
+// evaluateRun applies the planner to a locked run: tasks whose trigger
+// rule is met are queued (in this transaction: the outbox), others marked
+// skipped or upstream_failed, and the run ends when every task is final.
+func (e *Engine) evaluateRun(ctx context.Context, tx *store.Tx, run *store.Run) (evaluation, error) {
+	var ev evaluation
+	if run.State == string(planner.RunQueued) {
+		return ev, nil
+	}
+	c, err := e.version(ctx, tx, run.DagID, run.VersionHash)
+	if err != nil {
+		return ev, err
+	}
+	tis, err := tx.TaskInstanceListByRun(ctx, run.PK)
+	if err != nil {
+		return ev, fmt.Errorf("error listing tasks of %s: %w", run.RunID, err)
+	}
+	states := make(map[string]planner.State, len(tis))
+	for _, ti := range tis {
+		states[ti.TaskID] = planner.State(ti.State)
+	}
+	plan := c.graph.Evaluate(states)
+	now := e.now()
+	if err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.Skip, string(planner.StateSkipped), now); err != nil {
+		return ev, err
+	}
+	if err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.UpstreamFailed, string(planner.StateUpstreamFailed), now); err != nil {
+		return ev, err
+	}
+	if !plan.Finished && (run.State == string(planner.RunSuccess) || run.State == string(planner.RunFailed)) {
+		// A finished run whose tasks were cleared or marked back to work.
+		if err := tx.RunSetState(ctx, run.PK, string(planner.RunRunning), now); err != nil {
+			return ev, err
+		}
+		run.State = string(planner.RunRunning)
+	}
+	if run.State == string(planner.RunRunning) {
+		if ev.msgs, err = tx.TaskInstanceQueueMany(ctx, run, plan.Queue, now); err != nil {
+			return ev, err
+		}
+	}
+	if plan.Finished {
+		if plan.Stalled {
+			e.cfg.Logger.ErrorContext(ctx, "run stalled: tasks can never run; failing it", "dag_id", run.DagID, "run_id", run.RunID)
+		}
+		if run.State != string(plan.State) {
+			if err := tx.RunSetState(ctx, run.PK, string(plan.State), now); err != nil {
+				return ev, err
+			}
+			run.State = string(plan.State)
+			ev.finished = true
+		}
+	}
+	return ev, nil
+}
+
+// startQueuedRuns starts a DAG's oldest queued runs within max_active_runs
+// (unless the DAG is paused), under the DAG's row lock so two callers
+// never exceed the limit.
+func (e *Engine) startQueuedRuns(ctx context.Context, dagID string) error {
+	var msgs []store.Queued
+	var finished bool
+	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		msgs, finished = nil, false
+		d, err := tx.DagLock(ctx, dagID)
+		if err != nil {
+			return fmt.Errorf("error locking DAG %s: %w", dagID, err)
+		}
+		if d.IsPaused {
+			return nil
+		}
+		c, err := e.version(ctx, tx, d.DagID, d.VersionHash)
+		if err != nil {
+			return err
+		}
+		running, err := tx.RunCountRunning(ctx, dagID)
+		if err != nil {
+			return err
+		}
+		free := c.spec.EffectiveMaxActiveRuns() - running
+		if free <= 0 {
+			return nil
+		}
+		pks, err := tx.RunListQueued(ctx, dagID, free)
+		if err != nil {
+			return err
+		}
+		for _, pk := range pks {
+			m, f, err := e.startRun(ctx, tx, pk)
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, m...)
+			finished = finished || f
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.publish(ctx, msgs)
+	if finished { // a run with nothing to do ended at once: a slot is free again
+		return e.startQueuedRuns(ctx, dagID)
+	}
+	return nil
+}
+
+// startRun moves a queued run to running and queues its first tasks.
+func (e *Engine) startRun(ctx context.Context, tx *store.Tx, pk int64) ([]store.Queued, bool, error) {
+	run, err := tx.RunLock(ctx, pk)
+	if err != nil {
+		return nil, false, err
+	}
+	if run.State != string(planner.RunQueued) {
+		return nil, false, nil
+	}
+	if err := tx.RunSetState(ctx, pk, string(planner.RunRunning), e.now()); err != nil {
+		return nil, false, err
+	}
+	run.State = string(planner.RunRunning)
+	ev, err := e.evaluateRun(ctx, tx, &run)
+	return ev.msgs, ev.finished, err
+}

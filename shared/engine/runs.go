@@ -1,0 +1,220 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lvao/dataplatform/shared/dag"
+	"github.com/lvao/dataplatform/shared/store"
+)
+
+// Run id prefixes (Airflow's).
+const (
+	RunTypeScheduled = "scheduled"
+	RunTypeManual    = "manual"
+	RunTypeBackfill  = "backfill"
+)
+
+// RunID formats a run id: <type>__<RFC 3339 time>. Manual runs keep
+// microseconds (two triggers in one second are two runs).
+func RunID(runType string, t time.Time) string {
+	if runType == RunTypeManual {
+		return runType + "__" + t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+	}
+	return runType + "__" + t.UTC().Format(time.RFC3339)
+}
+
+type createRunParams struct {
+	runType  string
+	logical  time.Time
+	interval dag.Interval
+	conf     map[string]any
+	runID    string // default RunID(runType, logical)
+}
+
+// createRun inserts a queued run with its task instances (state none).
+func (e *Engine) createRun(ctx context.Context, tx *store.Tx, spec *dag.Spec, hash string, p createRunParams) (store.Run, bool, error) {
+	params, err := spec.ResolveParams(p.conf)
+	if err != nil {
+		return store.Run{}, false, &InputError{Msg: err.Error()}
+	}
+	conf := p.conf
+	if conf == nil {
+		conf = map[string]any{}
+	}
+	confJSON, _ := json.Marshal(conf)
+	paramsJSON, _ := json.Marshal(params)
+	if p.runID == "" {
+		p.runID = RunID(p.runType, p.logical)
+	}
+	seeds := make([]store.TaskSeed, len(spec.Tasks))
+	for i := range spec.Tasks {
+		t := &spec.Tasks[i]
+		seeds[i] = store.TaskSeed{TaskID: t.ID, Function: t.Function, MaxTries: spec.Policy(t).Retries + 1}
+	}
+	pk, created, err := tx.RunInsert(ctx, &store.RunInsertParams{
+		DagID: spec.DagID, RunID: p.runID, RunType: p.runType, VersionHash: hash,
+		LogicalDate: p.logical, DataIntervalStart: p.interval.Start, DataIntervalEnd: p.interval.End,
+		Conf: confJSON, Params: paramsJSON, Now: e.now(), Tasks: seeds,
+	})
+	if err != nil {
+		return store.Run{}, false, fmt.Errorf("error creating run %s of %s: %w", p.runID, spec.DagID, err)
+	}
+	if !created {
+		return store.Run{}, false, nil
+	}
+	run, err := tx.RunLock(ctx, pk)
+	return run, true, err
+}
+
+// TriggerParams asks for a manual run.
+type TriggerParams struct {
+	DagID string
+	// Conf overrides the DAG's params (validated).
+	Conf map[string]any
+	// LogicalDate default now.
+	LogicalDate time.Time
+	// IgnorePause starts the run at once even if the DAG is paused or at
+	// max_active_runs (as `airflow dags test`; used by `local dag run`).
+	IgnorePause bool
+	// SkipIfQueued creates nothing when the DAG already has a queued run.
+	SkipIfQueued bool
+}
+
+// Trigger creates a manual run and starts it when the DAG allows.
+// created is false when SkipIfQueued found a queued run.
+func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, created bool, err error) {
+	spec, ok := e.cfg.Dags().Get(p.DagID)
+	if !ok {
+		return run, false, fmt.Errorf("DAG %q: %w", p.DagID, ErrNotFound)
+	}
+	if _, err := spec.ResolveParams(p.Conf); err != nil {
+		return run, false, &InputError{Msg: err.Error()}
+	}
+	if err := e.SyncDags(ctx); err != nil {
+		return run, false, err
+	}
+	logical := p.LogicalDate
+	if logical.IsZero() {
+		logical = e.now()
+	}
+	logical = logical.UTC().Truncate(time.Microsecond)
+	iv := dag.Interval{Start: logical, End: logical}
+	var msgs []store.Queued
+	var finished bool
+	err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		msgs, finished = nil, false
+		if p.SkipIfQueued {
+			n, err := tx.RunCountQueued(ctx, p.DagID)
+			if err != nil || n > 0 {
+				return err
+			}
+		}
+		r, ok, err := e.createRun(ctx, tx, spec, spec.Hash(), createRunParams{runType: RunTypeManual, logical: logical, interval: iv, conf: p.Conf})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("run %s of %s exists already: %w", RunID(RunTypeManual, logical), p.DagID, ErrConflict)
+		}
+		run, created = r, true
+		if p.IgnorePause {
+			m, f, err := e.startRun(ctx, tx, r.PK)
+			msgs, finished = m, f
+			return err
+		}
+		return nil
+	})
+	if err != nil || !created {
+		return run, created, err
+	}
+	e.publish(ctx, msgs)
+	if !p.IgnorePause || finished {
+		err = e.startQueuedRuns(ctx, p.DagID)
+	}
+	return run, true, err
+}
+
+// Backfill creates backfill runs for every scheduled logical date in
+// [from, to] that has no scheduled or backfill run yet; they start within
+// max_active_runs (and not while the DAG is paused).
+func (e *Engine) Backfill(ctx context.Context, dagID string, from, to time.Time) ([]string, error) {
+	spec, ok := e.cfg.Dags().Get(dagID)
+	if !ok {
+		return nil, fmt.Errorf("DAG %q: %w", dagID, ErrNotFound)
+	}
+	if to.Before(from) {
+		return nil, inputErrorf("backfill: to (%s) is before from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
+	}
+	dates, err := spec.TicksBetween(from, to, 10000)
+	if err != nil {
+		return nil, &InputError{Msg: "backfill: " + err.Error()}
+	}
+	if err := e.SyncDags(ctx); err != nil {
+		return nil, err
+	}
+	var created []string
+	err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		created = nil
+		for _, d := range dates {
+			exists, err := tx.RunExistsAt(ctx, dagID, d)
+			if err != nil {
+				return err
+			}
+			if exists {
+				continue
+			}
+			iv, err := spec.IntervalAt(d)
+			if err != nil {
+				return err
+			}
+			r, ok, err := e.createRun(ctx, tx, spec, spec.Hash(), createRunParams{runType: RunTypeBackfill, logical: d, interval: iv})
+			if err != nil {
+				return err
+			}
+			if ok {
+				created = append(created, r.RunID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return created, e.startQueuedRuns(ctx, dagID)
+}
+
+// SetPaused pauses or unpauses a DAG; unpausing starts its queued runs.
+func (e *Engine) SetPaused(ctx context.Context, dagID string, paused bool) error {
+	if _, ok := e.cfg.Dags().Get(dagID); !ok {
+		return fmt.Errorf("DAG %q: %w", dagID, ErrNotFound)
+	}
+	if err := e.SyncDags(ctx); err != nil {
+		return err
+	}
+	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		return tx.DagSetPaused(ctx, dagID, paused, e.now())
+	})
+	if err != nil {
+		return err
+	}
+	if !paused {
+		return e.startQueuedRuns(ctx, dagID)
+	}
+	return nil
+}
+
+// lockRun finds and locks a run by its ids.
+func lockRun(ctx context.Context, tx *store.Tx, dagID, runID string) (store.Run, error) {
+	r, err := tx.RunGet(ctx, dagID, runID)
+	if errors.Is(err, store.ErrNotFound) {
+		return r, fmt.Errorf("run %s of DAG %s: %w", runID, dagID, ErrNotFound)
+	}
+	if err != nil {
+		return r, err
+	}
+	return tx.RunLock(ctx, r.PK)
+}

@@ -1,0 +1,230 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lvao/dataplatform/shared/planner"
+	"github.com/lvao/dataplatform/shared/store"
+)
+
+// TickReport counts what one tick did.
+type TickReport struct {
+	RunsCreated  int `json:"runs_created"`
+	Zombies      int `json:"zombies"`
+	Retried      int `json:"retried"`
+	Republished  int `json:"republished"`
+	RunsAdvanced int `json:"runs_advanced"`
+}
+
+// maxRunsPerTick bounds how many scheduled runs one DAG gets per tick
+// (catchup over a long range proceeds over several ticks).
+const maxRunsPerTick = 100
+
+// Tick is the coordinator's periodic work (cron, every minute). Every step
+// is idempotent and safe when two ticks overlap: rows are claimed with
+// SELECT … FOR UPDATE SKIP LOCKED, runs are created with ON CONFLICT DO
+// NOTHING, and state changes are conditional.
+func (e *Engine) Tick(ctx context.Context) (TickReport, error) {
+	var rep TickReport
+	if err := e.SyncDags(ctx); err != nil {
+		return rep, err
+	}
+	steps := []func(context.Context, *TickReport) error{
+		e.scheduleRuns, e.startAllQueued, e.failZombies, e.queueDueRetries, e.republishStale, e.advanceRuns,
+	}
+	var errs []error
+	for _, step := range steps {
+		if err := step(ctx, &rep); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+// scheduleRuns creates the due scheduled runs of unpaused DAGs.
+func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
+	now := e.now()
+	set := e.cfg.Dags()
+	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		dags, err := tx.DagLockScheduledMany(ctx)
+		if err != nil {
+			return fmt.Errorf("error locking scheduled DAGs: %w", err)
+		}
+		for _, d := range dags {
+			spec, ok := set.Get(d.DagID)
+			if !ok || spec.Hash() != d.VersionHash {
+				continue // not deployed here (an older coordinator) or another version
+			}
+			last := d.LastIntervalEnd
+			for i := 0; i < maxRunsPerTick; i++ {
+				iv, ok, err := spec.NextInterval(last, now)
+				if err != nil {
+					return fmt.Errorf("DAG %s: %w", d.DagID, err)
+				}
+				if !ok || iv.End.After(now) {
+					break
+				}
+				_, created, err := e.createRun(ctx, tx, spec, d.VersionHash, createRunParams{
+					runType: "scheduled", logical: iv.Start, interval: iv, conf: nil,
+				})
+				if err != nil {
+					return err
+				}
+				if created {
+					rep.RunsCreated++
+				}
+				last = iv.End
+			}
+			if !last.Equal(d.LastIntervalEnd) {
+				if err := tx.DagSetCursor(ctx, d.DagID, last); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// startAllQueued starts queued runs of every DAG within their limits.
+func (e *Engine) startAllQueued(ctx context.Context, _ *TickReport) error {
+	var dagIDs []string
+	err := e.cfg.Store.Read(ctx, func(tx *store.Tx) (err error) {
+		dagIDs, err = tx.RunDagsWithQueued(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range dagIDs {
+		if err := e.startQueuedRuns(ctx, id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// failZombies fails (or retries) attempts whose lease expired: the
+// function crashed, was killed or timed out by the platform.
+func (e *Engine) failZombies(ctx context.Context, rep *TickReport) error {
+	now := e.now()
+	var zombies []store.TaskAttemptRef
+	err := e.cfg.Store.Read(ctx, func(tx *store.Tx) (err error) {
+		zombies, err = tx.TaskInstanceListZombies(ctx, now, e.cfg.TickBatch)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, z := range zombies {
+		recorded, err := e.Complete(ctx, AttemptRef{RunPK: z.RunPK, TaskID: z.TaskID, TryNumber: z.TryNumber},
+			Outcome{Err: fmt.Errorf("zombie: the attempt's lease expired (no heartbeat: the function crashed, was killed or timed out)")})
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if recorded {
+			rep.Zombies++
+			e.cfg.Logger.WarnContext(ctx, "zombie task failed", "task_id", z.TaskID, "try_number", z.TryNumber)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// queueDueRetries queues the tasks whose retry delay has passed.
+func (e *Engine) queueDueRetries(ctx context.Context, rep *TickReport) error {
+	now := e.now()
+	var pks []int64
+	err := e.cfg.Store.Read(ctx, func(tx *store.Tx) (err error) {
+		pks, err = tx.TaskInstanceListDueRetries(ctx, now, e.cfg.TickBatch)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, pk := range pks {
+		var msgs []store.Queued
+		err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+			run, err := tx.RunLock(ctx, pk)
+			if err != nil || run.State != string(planner.RunRunning) {
+				return err
+			}
+			tis, err := tx.TaskInstanceListByRun(ctx, pk)
+			if err != nil {
+				return err
+			}
+			var due []string
+			for _, ti := range tis {
+				if ti.State == string(planner.StateUpForRetry) && !ti.NextRetryAt.After(now) {
+					due = append(due, ti.TaskID)
+				}
+			}
+			msgs, err = tx.TaskInstanceQueueMany(ctx, &run, due, now)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		rep.Retried += len(msgs)
+		e.publish(ctx, msgs)
+	}
+	return nil
+}
+
+// republishStale publishes again the messages of tasks queued for longer
+// than RequeueAfter (a lost publish, a message stuck in a dead queue).
+func (e *Engine) republishStale(ctx context.Context, rep *TickReport) error {
+	now := e.now()
+	var msgs []store.Queued
+	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) (err error) {
+		msgs, err = tx.TaskInstanceRequeueStale(ctx, now.Add(-e.cfg.RequeueAfter), now, e.cfg.TickBatch)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	rep.Republished += len(msgs)
+	e.publish(ctx, msgs)
+	return nil
+}
+
+// advanceRuns re-evaluates running runs as a safety net (a completion
+// whose follow-up was interrupted); runs being changed are skipped.
+func (e *Engine) advanceRuns(ctx context.Context, rep *TickReport) error {
+	var msgs []store.Queued
+	var finishedDags []string
+	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		msgs, finishedDags = nil, nil
+		runs, err := tx.RunLockActiveMany(ctx, e.cfg.TickBatch)
+		if err != nil {
+			return err
+		}
+		for i := range runs {
+			ev, err := e.evaluateRun(ctx, tx, &runs[i])
+			if err != nil {
+				return err
+			}
+			if len(ev.msgs) > 0 || ev.finished {
+				rep.RunsAdvanced++
+			}
+			msgs = append(msgs, ev.msgs...)
+			if ev.finished {
+				finishedDags = append(finishedDags, runs[i].DagID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.publish(ctx, msgs)
+	for _, id := range finishedDags {
+		if err := e.startQueuedRuns(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

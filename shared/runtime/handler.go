@@ -1,0 +1,309 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/lvao/dataplatform/shared/dag"
+	"github.com/lvao/dataplatform/shared/engine"
+	"github.com/lvao/dataplatform/shared/queue"
+	"github.com/lvao/dataplatform/shared/store"
+	"github.com/lvao/dataplatform/shared/tasklog"
+)
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// Config builds a task function's handler.
+type Config struct {
+	// Engine records outcomes. Required.
+	Engine *engine.Engine
+	// Function is the function's name (for logs). Required.
+	Function string
+	// Task is the task code. Required.
+	Task TaskFunc
+	// Lease is how long a claim lives without heartbeat; heartbeats run
+	// every Lease/3. Default 60s.
+	Lease time.Duration
+	// FunctionTimeout is the execution timeout when the DAG sets none
+	// (the function's own timeout). Default 15m.
+	FunctionTimeout time.Duration
+	// Logger receives the runtime's JSON logs (stdout). Default: discard.
+	Logger *slog.Logger
+	// Logs opens an attempt's log writer (S3); nil keeps stdout only.
+	Logs func(ctx context.Context, key string) LogWriter
+	// Crash, when it returns true for a message, aborts the attempt mid-run
+	// as a platform kill would: no completion, no more heartbeats (chaos
+	// testing in the harness). Nil never crashes.
+	Crash func(queue.Message) bool
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// LogWriter receives an attempt's log lines; Close flushes the rest.
+type LogWriter interface {
+	io.Writer
+	Close(ctx context.Context) error
+}
+
+// Handler serves one POST per queue message.
+type Handler struct{ cfg Config }
+
+// NewHandler returns the handler of a task function.
+func NewHandler(cfg Config) *Handler {
+	if cfg.Lease <= 0 {
+		cfg.Lease = 60 * time.Second
+	}
+	if cfg.FunctionTimeout <= 0 {
+		cfg.FunctionTimeout = 15 * time.Minute
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Handler{cfg: cfg}
+}
+
+// MaxBody bounds a request body (the platform's 6 MiB).
+const MaxBody = 6 << 20
+
+// response is the JSON answer to the queue.
+type response struct {
+	Status string `json:"status"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func reply(w http.ResponseWriter, code int, r response) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(r)
+}
+
+// ServeHTTP handles a queue message. 2xx once the outcome is recorded
+// (success or failure) or the message is a duplicate; 4xx for a malformed
+// message; 5xx only for infrastructure faults, so the queue redelivers.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		reply(w, http.StatusMethodNotAllowed, response{Status: "error", Detail: "POST a task message"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		reply(w, http.StatusRequestEntityTooLarge, response{Status: "error", Detail: "body over 6 MiB"})
+		return
+	}
+	msg, err := queue.Decode(body)
+	if err != nil {
+		reply(w, http.StatusBadRequest, response{Status: "error", Detail: err.Error()})
+		return
+	}
+	code, resp := h.Run(r.Context(), msg, r.Header.Get("X-Request-ID"))
+	reply(w, code, resp)
+}
+
+// errCrashed marks a chaos crash.
+var errCrashed = errors.New("attempt aborted (simulated crash)")
+
+// Run executes one message and returns the HTTP status and answer.
+func (h *Handler) Run(ctx context.Context, msg queue.Message, requestID string) (int, response) {
+	log := h.cfg.Logger.With("request_id", requestID, "dag_id", msg.DagID, "run_id", msg.RunID,
+		"task_id", msg.TaskID, "try_number", msg.TryNumber, "function", h.cfg.Function)
+	st := h.cfg.Engine.Store()
+	now := h.cfg.Now().UTC().Truncate(time.Microsecond)
+	claim := &store.TaskClaimParams{DagID: msg.DagID, RunID: msg.RunID, TaskID: msg.TaskID, TryNumber: msg.TryNumber,
+		Now: now, LeaseUntil: now.Add(h.cfg.Lease), RequestID: requestID,
+		LogKey: tasklog.Key(msg.DagID, msg.RunID, msg.TaskID, msg.TryNumber)}
+	var runPK int64
+	var claimed bool
+	var run store.Run
+	err := st.InTx(ctx, func(tx *store.Tx) (err error) {
+		runPK, claimed, err = tx.TaskClaim(ctx, claim)
+		if err != nil || !claimed {
+			return err
+		}
+		run, err = tx.RunGetByPK(ctx, runPK)
+		return err
+	})
+	if err != nil {
+		log.ErrorContext(ctx, "claim failed", "error", err)
+		return http.StatusServiceUnavailable, response{Status: "error", Detail: "database unavailable"}
+	}
+	if !claimed {
+		log.InfoContext(ctx, "duplicate or stale message ignored")
+		return http.StatusOK, response{Status: "ignored", Detail: "the attempt is not queued under this try"}
+	}
+	ref := engine.AttemptRef{RunPK: runPK, DagID: msg.DagID, RunID: msg.RunID, TaskID: msg.TaskID, TryNumber: msg.TryNumber}
+
+	var logw LogWriter
+	if h.cfg.Logs != nil {
+		logw = h.cfg.Logs(ctx, claim.LogKey)
+	}
+	taskLog := newTaskLogger(log, logw)
+	out, crashed := h.execute(ctx, msg, &run, claim, taskLog)
+	if logw != nil {
+		defer func() { _ = logw.Close(context.WithoutCancel(ctx)) }()
+	}
+	if crashed {
+		return http.StatusBadGateway, response{Status: "crashed", Detail: errCrashed.Error()}
+	}
+	var recorded bool
+	for i := 0; i < 3; i++ {
+		if recorded, err = h.cfg.Engine.Complete(context.WithoutCancel(ctx), ref, out); err == nil {
+			break
+		}
+		log.WarnContext(ctx, "recording the outcome failed; retrying", "error", err)
+		time.Sleep(time.Duration(i+1) * 200 * time.Millisecond) // back-off on a DB fault, not synchronisation
+	}
+	if err != nil {
+		return http.StatusServiceUnavailable, response{Status: "error", Detail: "database unavailable"}
+	}
+	status := "success"
+	if out.Err != nil {
+		status = "failed"
+	}
+	if !recorded {
+		status = "superseded"
+	}
+	resp := response{Status: status}
+	if out.Err != nil {
+		resp.Detail = out.Err.Error()
+	}
+	return http.StatusOK, resp
+}
+
+// execute runs the task code with heartbeats and its execution timeout.
+func (h *Handler) execute(ctx context.Context, msg queue.Message, run *store.Run, claim *store.TaskClaimParams, log *slog.Logger) (engine.Outcome, bool) {
+	spec, err := h.cfg.Engine.Version(ctx, run.DagID, run.VersionHash)
+	if err != nil {
+		return engine.Outcome{Err: err}, false
+	}
+	task := spec.Task(msg.TaskID)
+	if task == nil {
+		return engine.Outcome{Err: fmt.Errorf("task %s not in DAG %s", msg.TaskID, msg.DagID), NoRetry: true}, false
+	}
+	var params map[string]any
+	_ = json.Unmarshal(run.Params, &params)
+	args, err := dag.Render(task.Args, dag.TemplateContext{DagID: run.DagID, TaskID: msg.TaskID, RunID: run.RunID,
+		LogicalDate: run.LogicalDate, DataIntervalStart: run.DataIntervalStart, DataIntervalEnd: run.DataIntervalEnd,
+		TryNumber: msg.TryNumber, Params: params})
+	if err != nil {
+		log.Error("invalid args", "error", err)
+		return engine.Outcome{Err: fmt.Errorf("task %s args: %w", msg.TaskID, err), NoRetry: true}, false
+	}
+	timeout := spec.Policy(task).ExecutionTimeout
+	if timeout <= 0 {
+		timeout = h.cfg.FunctionTimeout
+	}
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+
+	crash := h.cfg.Crash != nil && h.cfg.Crash(msg)
+	stopBeat := h.heartbeat(tctx, cancel, claim, log)
+	defer stopBeat()
+
+	t := &Task{DagID: run.DagID, RunID: run.RunID, TaskID: msg.TaskID, TryNumber: msg.TryNumber,
+		LogicalDate: run.LogicalDate, Args: args, Params: params, Logger: log, runPK: run.PK, store: h.cfg.Engine.Store()}
+	done := make(chan engine.Outcome, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error(fmt.Sprintf("task panicked: %v", p))
+				h.cfg.Logger.Debug("panic stack", "stack", string(debug.Stack()))
+				done <- engine.Outcome{Err: fmt.Errorf("task panicked: %v", p)}
+			}
+		}()
+		if crash {
+			// The platform kills the instance mid-run: nothing after this
+			// point happens, the lease expires, the coordinator retries.
+			done <- engine.Outcome{}
+			return
+		}
+		res, err := h.cfg.Task(tctx, t)
+		done <- outcome(res, err)
+	}()
+	var out engine.Outcome
+	select {
+	case out = <-done:
+	case <-tctx.Done():
+		if errors.Is(tctx.Err(), context.DeadlineExceeded) {
+			out = engine.Outcome{Err: fmt.Errorf("execution_timeout of %s exceeded", timeout)}
+		} else {
+			out = engine.Outcome{Err: fmt.Errorf("attempt stopped: it was marked or cleared while running")}
+		}
+	}
+	if crash {
+		return out, true
+	}
+	if out.Err != nil {
+		log.Error("task failed", "error", out.Err.Error())
+	} else {
+		log.Info("task succeeded")
+	}
+	return out, false
+}
+
+func outcome(res any, err error) engine.Outcome {
+	if err != nil {
+		var ae *ArgsError
+		return engine.Outcome{Err: err, NoRetry: errors.As(err, &ae)}
+	}
+	if res == nil {
+		return engine.Outcome{}
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return engine.Outcome{Err: fmt.Errorf("task result is not JSON-encodable: %w", err)}
+	}
+	var sc struct {
+		SkipDownstream bool `json:"skip_downstream"`
+	}
+	_ = json.Unmarshal(b, &sc)
+	return engine.Outcome{Result: b, SkipDownstream: sc.SkipDownstream}
+}
+
+// heartbeat extends the lease every Lease/3 until stopped; when the
+// attempt no longer runs (marked, cleared, zombie-failed) it cancels the
+// task's context.
+func (h *Handler) heartbeat(ctx context.Context, cancel context.CancelFunc, claim *store.TaskClaimParams, log *slog.Logger) func() {
+	stop := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(h.cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				p := *claim
+				p.LeaseUntil = h.cfg.Now().UTC().Add(h.cfg.Lease)
+				var alive bool
+				err := h.cfg.Engine.Store().InTx(ctx, func(tx *store.Tx) (err error) {
+					alive, err = tx.TaskHeartbeat(ctx, &p)
+					return err
+				})
+				if err != nil {
+					log.Warn("heartbeat failed", "error", err)
+					continue
+				}
+				if !alive {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(stop); <-finished }
+}

@@ -1,0 +1,56 @@
+-- name: RunInsert
+INSERT INTO dag_run (dag_id, run_id, run_type, version_hash, state, logical_date,
+                     data_interval_start, data_interval_end, conf, params, queued_at)
+VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10)
+ON CONFLICT (dag_id, run_id) DO NOTHING
+RETURNING id;
+
+-- name: RunGet
+SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
+       data_interval_end, conf, params, queued_at, started_at, ended_at
+FROM dag_run WHERE dag_id = $1 AND run_id = $2;
+
+-- name: RunLock
+SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
+       data_interval_end, conf, params, queued_at, started_at, ended_at
+FROM dag_run WHERE id = $1 FOR UPDATE;
+
+-- name: RunLockActiveMany
+-- Runs the tick re-evaluates as a safety net; skips runs a task is completing.
+SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
+       data_interval_end, conf, params, queued_at, started_at, ended_at
+FROM dag_run WHERE state = 'running' ORDER BY id LIMIT $1
+FOR UPDATE SKIP LOCKED;
+
+-- name: RunList
+SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
+       data_interval_end, conf, params, queued_at, started_at, ended_at
+FROM dag_run WHERE dag_id = $1 ORDER BY logical_date DESC, id DESC LIMIT $2;
+
+-- name: RunCountRunning
+SELECT count(*) FROM dag_run WHERE dag_id = $1 AND state = 'running';
+
+-- name: RunCountQueued
+SELECT count(*) FROM dag_run WHERE dag_id = $1 AND state = 'queued';
+
+-- name: RunListQueued
+SELECT id FROM dag_run WHERE dag_id = $1 AND state = 'queued'
+ORDER BY logical_date, id LIMIT $2 FOR UPDATE;
+
+-- name: RunDagsWithQueued
+SELECT DISTINCT dag_id FROM dag_run WHERE state = 'queued';
+
+-- name: RunSetState
+UPDATE dag_run
+SET state = $2,
+    started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, $3) ELSE started_at END,
+    ended_at = CASE WHEN $2 IN ('success', 'failed') THEN $3 ELSE NULL END
+WHERE id = $1;
+
+-- name: RunExistsAt
+SELECT EXISTS (SELECT 1 FROM dag_run WHERE dag_id = $1 AND logical_date = $2 AND run_type <> 'manual');
+
+-- name: RunGetByPK
+SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
+       data_interval_end, conf, params, queued_at, started_at, ended_at
+FROM dag_run WHERE id = $1;

@@ -1,0 +1,106 @@
+-- name: TaskInstanceInsert
+INSERT INTO task_instance (run_pk, task_id, dag_id, run_id, function, state, max_tries)
+SELECT $1, t.task_id, $2, $3, t.function, 'none', t.max_tries
+FROM unnest($4::text[], $5::text[], $6::int[]) AS t(task_id, function, max_tries);
+
+-- name: TaskInstanceListByRun
+SELECT run_pk, task_id, dag_id, run_id, function, state, try_number, max_tries, queued_at,
+       started_at, ended_at, next_retry_at, lease_expires_at, result, error
+FROM task_instance WHERE run_pk = $1;
+
+-- name: TaskInstanceGet
+SELECT run_pk, task_id, dag_id, run_id, function, state, try_number, max_tries, queued_at,
+       started_at, ended_at, next_retry_at, lease_expires_at, result, error
+FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = $3;
+
+-- name: TaskInstanceQueueMany
+-- Queues tasks that are waiting (none) or due for retry; a new try each.
+UPDATE task_instance
+SET state = 'queued', try_number = try_number + 1, queued_at = $3, started_at = NULL,
+    ended_at = NULL, next_retry_at = NULL, lease_expires_at = NULL, error = NULL
+WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state IN ('none', 'up_for_retry')
+RETURNING task_id, function, try_number;
+
+-- name: TaskInstanceSetStateMany
+-- Marks waiting tasks skipped or upstream_failed.
+UPDATE task_instance SET state = $3, ended_at = $4
+WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state = 'none';
+
+-- name: TaskInstanceClaim
+-- queued -> running, only for the try the message names.
+UPDATE task_instance
+SET state = 'running', started_at = $5, lease_expires_at = $6
+WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND try_number = $4 AND state = 'queued'
+RETURNING run_pk;
+
+-- name: TaskAttemptInsert
+INSERT INTO task_attempt (run_pk, task_id, try_number, state, started_at, request_id, log_key)
+VALUES ($1, $2, $3, 'running', $4, $5, $6);
+
+-- name: TaskInstanceHeartbeat
+UPDATE task_instance SET lease_expires_at = $5
+WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND try_number = $4 AND state = 'running';
+
+-- name: TaskInstanceLockRunning
+-- The attempt being completed, locked; no row when it is no longer running
+-- under this try (completed already, zombie-failed, cleared or marked).
+SELECT run_pk FROM task_instance
+WHERE run_pk = $1 AND task_id = $2 AND try_number = $3 AND state = 'running'
+FOR UPDATE;
+
+-- name: TaskInstanceFinish
+UPDATE task_instance
+SET state = $4, ended_at = $5, next_retry_at = $6, lease_expires_at = NULL, result = $7, error = $8
+WHERE run_pk = $1 AND task_id = $2 AND try_number = $3;
+
+-- name: TaskAttemptFinish
+UPDATE task_attempt
+SET state = $4, ended_at = $5, error = $6, completions = completions + 1
+WHERE run_pk = $1 AND task_id = $2 AND try_number = $3 AND state = 'running';
+
+-- name: TaskInstanceListZombies
+SELECT run_pk, task_id, try_number FROM task_instance
+WHERE state = 'running' AND lease_expires_at < $1
+ORDER BY lease_expires_at LIMIT $2;
+
+-- name: TaskInstanceListDueRetries
+SELECT DISTINCT run_pk FROM task_instance
+WHERE state = 'up_for_retry' AND next_retry_at <= $1 LIMIT $2;
+
+-- name: TaskInstanceRequeueStale
+-- Re-publishes (outbox) tasks queued for too long: their message was lost
+-- or is stuck. queued_at moves forward so each tick republishes once.
+WITH stale AS (
+    SELECT run_pk, task_id FROM task_instance
+    WHERE state = 'queued' AND queued_at < $1
+    ORDER BY queued_at LIMIT $3
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE task_instance t SET queued_at = $2
+FROM stale WHERE t.run_pk = stale.run_pk AND t.task_id = stale.task_id
+RETURNING t.dag_id, t.run_id, t.task_id, t.function, t.try_number;
+
+-- name: TaskInstanceReset
+-- Clear: back to none for a new try, with its retries again.
+UPDATE task_instance
+SET state = 'none', max_tries = try_number + $3, queued_at = NULL, started_at = NULL, ended_at = NULL,
+    next_retry_at = NULL, lease_expires_at = NULL, result = NULL, error = NULL
+WHERE run_pk = $1 AND task_id = $2;
+
+-- name: TaskInstanceMark
+UPDATE task_instance
+SET state = $3, ended_at = $4, lease_expires_at = NULL, next_retry_at = NULL,
+    error = CASE WHEN $3 = 'failed' THEN 'marked failed' ELSE NULL END
+WHERE run_pk = $1 AND task_id = $2;
+
+-- name: TaskAttemptAbort
+-- An attempt whose task was marked or cleared while it ran.
+UPDATE task_attempt SET state = 'failed', ended_at = $3, error = $4, completions = completions + 1
+WHERE run_pk = $1 AND task_id = $2 AND state = 'running';
+
+-- name: TaskAttemptList
+SELECT try_number, state, started_at, ended_at, error, request_id, log_key, completions
+FROM task_attempt WHERE run_pk = $1 AND task_id = $2 ORDER BY try_number;
+
+-- name: TaskResultGet
+SELECT result FROM task_instance WHERE run_pk = $1 AND task_id = $2;

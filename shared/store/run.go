@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// RunInsertParams creates a run.
+type RunInsertParams struct {
+	DagID, RunID, RunType, VersionHash string
+	LogicalDate                        time.Time
+	DataIntervalStart, DataIntervalEnd time.Time
+	Conf, Params                       json.RawMessage
+	Now                                time.Time
+	// Tasks are the run's task instances, created in state none.
+	Tasks []TaskSeed
+}
+
+// TaskSeed is a task instance to create with a run.
+type TaskSeed struct {
+	TaskID, Function string
+	MaxTries         int
+}
+
+// RunInsert creates a queued run and its task instances. created is false
+// (and nothing is written) when a run with that id exists already.
+func (t *Tx) RunInsert(ctx context.Context, p *RunInsertParams) (pk int64, created bool, err error) {
+	err = t.tx.QueryRow(ctx, q("RunInsert"), p.DagID, p.RunID, p.RunType, p.VersionHash, p.LogicalDate,
+		p.DataIntervalStart, p.DataIntervalEnd, p.Conf, p.Params, p.Now).Scan(&pk)
+	if err == pgx.ErrNoRows {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	ids := make([]string, len(p.Tasks))
+	fns := make([]string, len(p.Tasks))
+	tries := make([]int32, len(p.Tasks))
+	for i, s := range p.Tasks {
+		ids[i], fns[i], tries[i] = s.TaskID, s.Function, int32(s.MaxTries)
+	}
+	if _, err := t.tx.Exec(ctx, q("TaskInstanceInsert"), pk, p.DagID, p.RunID, ids, fns, tries); err != nil {
+		return 0, false, err
+	}
+	return pk, true, nil
+}
+
+func scanRun(row pgx.Row) (Run, error) {
+	var r Run
+	var started, ended *time.Time
+	err := row.Scan(&r.PK, &r.DagID, &r.RunID, &r.RunType, &r.VersionHash, &r.State, &r.LogicalDate,
+		&r.DataIntervalStart, &r.DataIntervalEnd, &r.Conf, &r.Params, &r.QueuedAt, &started, &ended)
+	r.StartedAt, r.EndedAt = ts(started), ts(ended)
+	return r, notFound(err)
+}
+
+func (t *Tx) runs(ctx context.Context, query string, args ...any) ([]Run, error) {
+	rows, err := t.tx.Query(ctx, q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RunGet returns a run by its ids.
+func (t *Tx) RunGet(ctx context.Context, dagID, runID string) (Run, error) {
+	return scanRun(t.tx.QueryRow(ctx, q("RunGet"), dagID, runID))
+}
+
+// RunLock returns a run locked until the transaction ends: every change
+// to a run's task states happens under this lock, so two tasks completing
+// at once both see each other's outcome.
+func (t *Tx) RunLock(ctx context.Context, pk int64) (Run, error) {
+	return scanRun(t.tx.QueryRow(ctx, q("RunLock"), pk))
+}
+
+// RunLockActiveMany locks up to limit running runs that nobody holds.
+func (t *Tx) RunLockActiveMany(ctx context.Context, limit int) ([]Run, error) {
+	return t.runs(ctx, "RunLockActiveMany", limit)
+}
+
+// RunList returns a DAG's latest runs.
+func (t *Tx) RunList(ctx context.Context, dagID string, limit int) ([]Run, error) {
+	return t.runs(ctx, "RunList", dagID, limit)
+}
+
+// RunCountRunning counts a DAG's running runs.
+func (t *Tx) RunCountRunning(ctx context.Context, dagID string) (n int, err error) {
+	err = t.tx.QueryRow(ctx, q("RunCountRunning"), dagID).Scan(&n)
+	return n, err
+}
+
+// RunCountQueued counts a DAG's queued runs.
+func (t *Tx) RunCountQueued(ctx context.Context, dagID string) (n int, err error) {
+	err = t.tx.QueryRow(ctx, q("RunCountQueued"), dagID).Scan(&n)
+	return n, err
+}
+
+// RunListQueued locks a DAG's oldest queued runs.
+func (t *Tx) RunListQueued(ctx context.Context, dagID string, limit int) ([]int64, error) {
+	rows, err := t.tx.Query(ctx, q("RunListQueued"), dagID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+// RunDagsWithQueued lists the DAGs that have queued runs.
+func (t *Tx) RunDagsWithQueued(ctx context.Context) ([]string, error) {
+	rows, err := t.tx.Query(ctx, q("RunDagsWithQueued"))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// RunSetState sets a run's state and its start or end time.
+func (t *Tx) RunSetState(ctx context.Context, pk int64, state string, now time.Time) error {
+	_, err := t.tx.Exec(ctx, q("RunSetState"), pk, state, now)
+	return err
+}
+
+// RunExistsAt reports whether a scheduled or backfill run has that logical date.
+func (t *Tx) RunExistsAt(ctx context.Context, dagID string, logical time.Time) (ok bool, err error) {
+	err = t.tx.QueryRow(ctx, q("RunExistsAt"), dagID, logical).Scan(&ok)
+	return ok, err
+}
+
+// RunGetByPK reads a run by its primary key.
+func (t *Tx) RunGetByPK(ctx context.Context, pk int64) (Run, error) {
+	return scanRun(t.tx.QueryRow(ctx, q("RunGetByPK"), pk))
+}

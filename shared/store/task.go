@@ -1,0 +1,241 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func scanTI(row pgx.Row) (TaskInstance, error) {
+	var ti TaskInstance
+	var queued, started, ended, retry, lease *time.Time
+	var errText *string
+	err := row.Scan(&ti.RunPK, &ti.TaskID, &ti.DagID, &ti.RunID, &ti.Function, &ti.State, &ti.TryNumber,
+		&ti.MaxTries, &queued, &started, &ended, &retry, &lease, &ti.Result, &errText)
+	ti.QueuedAt, ti.StartedAt, ti.EndedAt, ti.NextRetryAt, ti.LeaseExpiresAt = ts(queued), ts(started), ts(ended), ts(retry), ts(lease)
+	if errText != nil {
+		ti.Error = *errText
+	}
+	return ti, notFound(err)
+}
+
+// TaskInstanceListByRun returns every task instance of a run.
+func (t *Tx) TaskInstanceListByRun(ctx context.Context, runPK int64) ([]TaskInstance, error) {
+	rows, err := t.tx.Query(ctx, q("TaskInstanceListByRun"), runPK)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TaskInstance
+	for rows.Next() {
+		ti, err := scanTI(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ti)
+	}
+	return out, rows.Err()
+}
+
+// TaskInstanceGet returns one task instance.
+func (t *Tx) TaskInstanceGet(ctx context.Context, dagID, runID, taskID string) (TaskInstance, error) {
+	return scanTI(t.tx.QueryRow(ctx, q("TaskInstanceGet"), dagID, runID, taskID))
+}
+
+// TaskInstanceQueueMany queues waiting or retrying tasks (a new try each)
+// and returns the messages to publish after commit.
+func (t *Tx) TaskInstanceQueueMany(ctx context.Context, run *Run, taskIDs []string, now time.Time) ([]Queued, error) {
+	if len(taskIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := t.tx.Query(ctx, q("TaskInstanceQueueMany"), run.PK, taskIDs, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Queued
+	for rows.Next() {
+		m := Queued{DagID: run.DagID, RunID: run.RunID}
+		if err := rows.Scan(&m.TaskID, &m.Function, &m.TryNumber); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// TaskInstanceSetStateMany marks waiting tasks skipped or upstream_failed.
+func (t *Tx) TaskInstanceSetStateMany(ctx context.Context, runPK int64, taskIDs []string, state string, now time.Time) error {
+	if len(taskIDs) == 0 {
+		return nil
+	}
+	_, err := t.tx.Exec(ctx, q("TaskInstanceSetStateMany"), runPK, taskIDs, state, now)
+	return err
+}
+
+// TaskClaimParams names the attempt a message asks to run.
+type TaskClaimParams struct {
+	DagID, RunID, TaskID string
+	TryNumber            int
+	Now, LeaseUntil      time.Time
+	RequestID, LogKey    string
+}
+
+// TaskClaim moves the attempt from queued to running with a lease and
+// records it. ok is false when the message is a duplicate or stale.
+func (t *Tx) TaskClaim(ctx context.Context, p *TaskClaimParams) (runPK int64, ok bool, err error) {
+	err = t.tx.QueryRow(ctx, q("TaskInstanceClaim"), p.DagID, p.RunID, p.TaskID, p.TryNumber, p.Now, p.LeaseUntil).Scan(&runPK)
+	if err == pgx.ErrNoRows {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	_, err = t.tx.Exec(ctx, q("TaskAttemptInsert"), runPK, p.TaskID, p.TryNumber, p.Now, p.RequestID, p.LogKey)
+	return runPK, err == nil, err
+}
+
+// TaskHeartbeat extends a running attempt's lease; alive is false when the
+// attempt no longer runs (marked, cleared, or failed as a zombie).
+func (t *Tx) TaskHeartbeat(ctx context.Context, p *TaskClaimParams) (alive bool, err error) {
+	tag, err := t.tx.Exec(ctx, q("TaskInstanceHeartbeat"), p.DagID, p.RunID, p.TaskID, p.TryNumber, p.LeaseUntil)
+	return tag.RowsAffected() == 1, err
+}
+
+// TaskInstanceLockRunning locks the attempt if it is still running under
+// that try; ok is false otherwise (completion is then a no-op).
+func (t *Tx) TaskInstanceLockRunning(ctx context.Context, runPK int64, taskID string, try int) (ok bool, err error) {
+	var pk int64
+	err = t.tx.QueryRow(ctx, q("TaskInstanceLockRunning"), runPK, taskID, try).Scan(&pk)
+	if err == pgx.ErrNoRows {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// TaskFinishParams records an attempt's outcome.
+type TaskFinishParams struct {
+	RunPK       int64
+	TaskID      string
+	TryNumber   int
+	State       string // success, failed, up_for_retry
+	AttemptOK   bool
+	Now         time.Time
+	NextRetryAt time.Time
+	Result      json.RawMessage
+	Error       string
+}
+
+// TaskFinish records the outcome on the task instance and its attempt.
+func (t *Tx) TaskFinish(ctx context.Context, p *TaskFinishParams) error {
+	var errText *string
+	if p.Error != "" {
+		errText = &p.Error
+	}
+	if _, err := t.tx.Exec(ctx, q("TaskInstanceFinish"), p.RunPK, p.TaskID, p.TryNumber, p.State, p.Now,
+		nullTime(p.NextRetryAt), nullJSON(p.Result), errText); err != nil {
+		return err
+	}
+	attempt := "failed"
+	if p.AttemptOK {
+		attempt = "success"
+	}
+	_, err := t.tx.Exec(ctx, q("TaskAttemptFinish"), p.RunPK, p.TaskID, p.TryNumber, attempt, p.Now, errText)
+	return err
+}
+
+func nullJSON(b json.RawMessage) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// TaskAttemptRef names one attempt.
+type TaskAttemptRef struct {
+	RunPK     int64
+	TaskID    string
+	TryNumber int
+}
+
+// TaskInstanceListZombies lists running attempts whose lease expired.
+func (t *Tx) TaskInstanceListZombies(ctx context.Context, now time.Time, limit int) ([]TaskAttemptRef, error) {
+	rows, err := t.tx.Query(ctx, q("TaskInstanceListZombies"), now, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (TaskAttemptRef, error) {
+		var a TaskAttemptRef
+		err := r.Scan(&a.RunPK, &a.TaskID, &a.TryNumber)
+		return a, err
+	})
+}
+
+// TaskInstanceListDueRetries lists runs holding a retry that is due.
+func (t *Tx) TaskInstanceListDueRetries(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	rows, err := t.tx.Query(ctx, q("TaskInstanceListDueRetries"), now, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+// TaskInstanceRequeueStale returns tasks queued before olderThan, moving
+// their queued_at to now, so their message is published again.
+func (t *Tx) TaskInstanceRequeueStale(ctx context.Context, olderThan, now time.Time, limit int) ([]Queued, error) {
+	rows, err := t.tx.Query(ctx, q("TaskInstanceRequeueStale"), olderThan, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Queued, error) {
+		var m Queued
+		err := r.Scan(&m.DagID, &m.RunID, &m.TaskID, &m.Function, &m.TryNumber)
+		return m, err
+	})
+}
+
+// TaskInstanceReset clears a task for a new try with retries more tries.
+func (t *Tx) TaskInstanceReset(ctx context.Context, runPK int64, taskID string, retries int) error {
+	_, err := t.tx.Exec(ctx, q("TaskInstanceReset"), runPK, taskID, retries+1)
+	return err
+}
+
+// TaskInstanceMark sets a final state by hand.
+func (t *Tx) TaskInstanceMark(ctx context.Context, runPK int64, taskID, state string, now time.Time) error {
+	_, err := t.tx.Exec(ctx, q("TaskInstanceMark"), runPK, taskID, state, now)
+	return err
+}
+
+// TaskAttemptAbort ends a running attempt that was marked or cleared.
+func (t *Tx) TaskAttemptAbort(ctx context.Context, runPK int64, taskID string, now time.Time, reason string) error {
+	_, err := t.tx.Exec(ctx, q("TaskAttemptAbort"), runPK, taskID, now, reason)
+	return err
+}
+
+// TaskAttemptList returns a task's attempts, oldest first.
+func (t *Tx) TaskAttemptList(ctx context.Context, runPK int64, taskID string) ([]Attempt, error) {
+	rows, err := t.tx.Query(ctx, q("TaskAttemptList"), runPK, taskID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Attempt, error) {
+		var a Attempt
+		var ended *time.Time
+		var errText *string
+		err := r.Scan(&a.TryNumber, &a.State, &a.StartedAt, &ended, &errText, &a.RequestID, &a.LogKey, &a.Completions)
+		a.EndedAt = ts(ended)
+		if errText != nil {
+			a.Error = *errText
+		}
+		return a, err
+	})
+}
+
+// TaskResultGet returns a task's result (XCom), nil when none.
+func (t *Tx) TaskResultGet(ctx context.Context, runPK int64, taskID string) (json.RawMessage, error) {
+	var b json.RawMessage
+	err := t.tx.QueryRow(ctx, q("TaskResultGet"), runPK, taskID).Scan(&b)
+	return b, notFound(err)
+}
