@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Spec is one DAG file as written by its author.
@@ -161,6 +163,14 @@ func (d *Duration) UnmarshalText(b []byte) error {
 		return fmt.Errorf("%q is negative", string(b))
 	}
 	*d = Duration(v)
+	return nil
+}
+
+// UnmarshalYAML parses a Go duration and names the line on error.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if err := d.UnmarshalText([]byte(n.Value)); err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
 	return nil
 }
 

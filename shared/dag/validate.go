@@ -149,8 +149,10 @@ func findCycle(s *Spec) []string {
 	)
 	color := map[string]int{}
 	up := map[string][]string{}
-	for _, t := range s.Tasks {
+	declared := map[string]int{}
+	for i, t := range s.Tasks {
 		up[t.ID] = t.DependsOn
+		declared[t.ID] = i
 	}
 	var stack []string
 	var visit func(id string) []string
@@ -163,10 +165,18 @@ func findCycle(s *Spec) []string {
 				for i, x := range stack {
 					if x == u {
 						cycle := append([]string{}, stack[i:]...)
-						// Present it in execution order: upstream first.
+						// Present it in execution order (upstream first),
+						// from the task declared first.
 						for l, r := 0, len(cycle)-1; l < r; l, r = l+1, r-1 {
 							cycle[l], cycle[r] = cycle[r], cycle[l]
 						}
+						first := 0
+						for k, id := range cycle {
+							if declared[id] < declared[cycle[first]] {
+								first = k
+							}
+						}
+						cycle = append(cycle[first:], cycle[:first]...)
 						return append(cycle, cycle[0])
 					}
 				}

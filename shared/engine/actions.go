@@ -22,9 +22,9 @@ type ClearParams struct {
 // new try with their retries again; the run goes back to work.
 func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
 	var cleared []string
-	var msgs []store.Queued
+	var ev evaluation
 	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		cleared, msgs = nil, nil
+		cleared, ev = nil, evaluation{}
 		run, err := lockRun(ctx, tx, p.DagID, p.RunID)
 		if err != nil {
 			return err
@@ -64,14 +64,13 @@ func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
 			}
 			return nil
 		}
-		ev, err := e.evaluateRun(ctx, tx, &run)
-		msgs = ev.msgs
+		ev, err = e.evaluateRun(ctx, tx, &run)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	e.publish(ctx, msgs)
+	e.afterCommit(ctx, ev)
 	return cleared, e.startQueuedRuns(ctx, p.DagID)
 }
 
@@ -108,7 +107,7 @@ func (e *Engine) Mark(ctx context.Context, dagID, runID, taskID, state string) e
 	if err != nil {
 		return err
 	}
-	e.publish(ctx, ev.msgs)
+	e.afterCommit(ctx, ev)
 	if ev.finished {
 		return e.startQueuedRuns(ctx, dagID)
 	}

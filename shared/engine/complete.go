@@ -65,7 +65,7 @@ func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 	if err != nil {
 		return false, err
 	}
-	e.publish(ctx, ev.msgs)
+	e.afterCommit(ctx, ev)
 	if ev.finished {
 		err = e.startQueuedRuns(ctx, dagID)
 	}

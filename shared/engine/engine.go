@@ -36,6 +36,15 @@ type Config struct {
 	RequeueAfter time.Duration
 	// TickBatch bounds the rows one tick handles per step. Default 500.
 	TickBatch int
+	// OnRunEnd is called after commit each time a run reaches success or
+	// failed (the harness waits on it; tests use it as a signal). Optional;
+	// it must not block.
+	OnRunEnd func(RunEnd)
+}
+
+// RunEnd tells that a run ended.
+type RunEnd struct {
+	DagID, RunID, State string
 }
 
 // Engine coordinates DAG runs. It is safe for concurrent use, and several
@@ -67,6 +76,9 @@ func New(cfg Config) *Engine {
 	}
 	return &Engine{cfg: cfg}
 }
+
+// Publisher returns the engine's publisher.
+func (e *Engine) Publisher() queue.Publisher { return e.cfg.Publisher }
 
 // Store returns the engine's store.
 func (e *Engine) Store() *store.Store { return e.cfg.Store }
@@ -157,6 +169,17 @@ func compile(s *dag.Spec) (*compiled, error) {
 		return nil, fmt.Errorf("DAG %s: %w", s.DagID, err)
 	}
 	return &compiled{spec: s, graph: g}, nil
+}
+
+// afterCommit publishes the messages of an evaluation and reports the
+// runs it ended.
+func (e *Engine) afterCommit(ctx context.Context, ev evaluation) {
+	e.publish(ctx, ev.msgs)
+	if e.cfg.OnRunEnd != nil {
+		for _, r := range ev.ended {
+			e.cfg.OnRunEnd(r)
+		}
+	}
 }
 
 // publish sends the messages of tasks just queued. A failed publish is

@@ -12,6 +12,14 @@ import (
 type evaluation struct {
 	msgs     []store.Queued
 	finished bool
+	ended    []RunEnd
+}
+
+// add merges another evaluation into ev.
+func (ev *evaluation) add(o evaluation) {
+	ev.msgs = append(ev.msgs, o.msgs...)
+	ev.finished = ev.finished || o.finished
+	ev.ended = append(ev.ended, o.ended...)
 }
 
 // evaluateRun applies the planner to a locked run: tasks whose trigger
@@ -64,6 +72,7 @@ func (e *Engine) evaluateRun(ctx context.Context, tx *store.Tx, run *store.Run) 
 			}
 			run.State = string(plan.State)
 			ev.finished = true
+			ev.ended = append(ev.ended, RunEnd{DagID: run.DagID, RunID: run.RunID, State: run.State})
 		}
 	}
 	return ev, nil
@@ -73,10 +82,9 @@ func (e *Engine) evaluateRun(ctx context.Context, tx *store.Tx, run *store.Run) 
 // (unless the DAG is paused), under the DAG's row lock so two callers
 // never exceed the limit.
 func (e *Engine) startQueuedRuns(ctx context.Context, dagID string) error {
-	var msgs []store.Queued
-	var finished bool
+	var ev evaluation
 	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		msgs, finished = nil, false
+		ev = evaluation{}
 		d, err := tx.DagLock(ctx, dagID)
 		if err != nil {
 			return fmt.Errorf("error locking DAG %s: %w", dagID, err)
@@ -101,38 +109,36 @@ func (e *Engine) startQueuedRuns(ctx context.Context, dagID string) error {
 			return err
 		}
 		for _, pk := range pks {
-			m, f, err := e.startRun(ctx, tx, pk)
+			one, err := e.startRun(ctx, tx, pk)
 			if err != nil {
 				return err
 			}
-			msgs = append(msgs, m...)
-			finished = finished || f
+			ev.add(one)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	e.publish(ctx, msgs)
-	if finished { // a run with nothing to do ended at once: a slot is free again
+	e.afterCommit(ctx, ev)
+	if ev.finished { // a run with nothing to do ended at once: a slot is free again
 		return e.startQueuedRuns(ctx, dagID)
 	}
 	return nil
 }
 
 // startRun moves a queued run to running and queues its first tasks.
-func (e *Engine) startRun(ctx context.Context, tx *store.Tx, pk int64) ([]store.Queued, bool, error) {
+func (e *Engine) startRun(ctx context.Context, tx *store.Tx, pk int64) (evaluation, error) {
 	run, err := tx.RunLock(ctx, pk)
 	if err != nil {
-		return nil, false, err
+		return evaluation{}, err
 	}
 	if run.State != string(planner.RunQueued) {
-		return nil, false, nil
+		return evaluation{}, nil
 	}
 	if err := tx.RunSetState(ctx, pk, string(planner.RunRunning), e.now()); err != nil {
-		return nil, false, err
+		return evaluation{}, err
 	}
 	run.State = string(planner.RunRunning)
-	ev, err := e.evaluateRun(ctx, tx, &run)
-	return ev.msgs, ev.finished, err
+	return e.evaluateRun(ctx, tx, &run)
 }

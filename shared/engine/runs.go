@@ -103,10 +103,9 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 	}
 	logical = logical.UTC().Truncate(time.Microsecond)
 	iv := dag.Interval{Start: logical, End: logical}
-	var msgs []store.Queued
-	var finished bool
+	var ev evaluation
 	err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		msgs, finished = nil, false
+		ev = evaluation{}
 		if p.SkipIfQueued {
 			n, err := tx.RunCountQueued(ctx, p.DagID)
 			if err != nil || n > 0 {
@@ -122,8 +121,7 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 		}
 		run, created = r, true
 		if p.IgnorePause {
-			m, f, err := e.startRun(ctx, tx, r.PK)
-			msgs, finished = m, f
+			ev, err = e.startRun(ctx, tx, r.PK)
 			return err
 		}
 		return nil
@@ -131,8 +129,8 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 	if err != nil || !created {
 		return run, created, err
 	}
-	e.publish(ctx, msgs)
-	if !p.IgnorePause || finished {
+	e.afterCommit(ctx, ev)
+	if !p.IgnorePause || ev.finished {
 		err = e.startQueuedRuns(ctx, p.DagID)
 	}
 	return run, true, err

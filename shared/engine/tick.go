@@ -194,35 +194,31 @@ func (e *Engine) republishStale(ctx context.Context, rep *TickReport) error {
 // advanceRuns re-evaluates running runs as a safety net (a completion
 // whose follow-up was interrupted); runs being changed are skipped.
 func (e *Engine) advanceRuns(ctx context.Context, rep *TickReport) error {
-	var msgs []store.Queued
-	var finishedDags []string
+	var ev evaluation
 	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		msgs, finishedDags = nil, nil
+		ev = evaluation{}
 		runs, err := tx.RunLockActiveMany(ctx, e.cfg.TickBatch)
 		if err != nil {
 			return err
 		}
 		for i := range runs {
-			ev, err := e.evaluateRun(ctx, tx, &runs[i])
+			one, err := e.evaluateRun(ctx, tx, &runs[i])
 			if err != nil {
 				return err
 			}
-			if len(ev.msgs) > 0 || ev.finished {
+			if len(one.msgs) > 0 || one.finished {
 				rep.RunsAdvanced++
 			}
-			msgs = append(msgs, ev.msgs...)
-			if ev.finished {
-				finishedDags = append(finishedDags, runs[i].DagID)
-			}
+			ev.add(one)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	e.publish(ctx, msgs)
-	for _, id := range finishedDags {
-		if err := e.startQueuedRuns(ctx, id); err != nil {
+	e.afterCommit(ctx, ev)
+	for _, r := range ev.ended {
+		if err := e.startQueuedRuns(ctx, r.DagID); err != nil {
 			return err
 		}
 	}

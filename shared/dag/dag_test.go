@@ -1,0 +1,184 @@
+package dag
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+var fns = ValidateOptions{Functions: map[string]bool{"noop": true, "http": true}}
+
+func load(t *testing.T, files map[string]string) error {
+	t.Helper()
+	fs := fstest.MapFS{}
+	for n, c := range files {
+		fs[n] = &fstest.MapFile{Data: []byte(c)}
+	}
+	_, err := Load(fns, Source{FS: fs, Dir: ".", Name: "dags"})
+	return err
+}
+
+func TestBadDagFilesGivePreciseErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, yaml, want string
+	}{
+		{"cycle", "dag_id: c\ntasks:\n - {id: a, function: noop, depends_on: [c]}\n - {id: b, function: noop, depends_on: [a]}\n - {id: c, function: noop, depends_on: [b]}\n",
+			"dags/x.yaml: dag c: task a: depends_on: cycle: a -> b -> c -> a"},
+		{"unknown function", "dag_id: u\ntasks: [{id: a, function: nope}]\n",
+			`dags/x.yaml: dag u: task a: function: unknown function "nope" (declared: http, noop)`},
+		{"bad cron", "dag_id: b\nschedule: \"61 * * * *\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: a, function: noop}]\n",
+			`dags/x.yaml: dag b: schedule: "61 * * * *": not a valid cron expression`},
+		{"star step", "dag_id: b\nschedule: \"*/10 * * * *\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: a, function: noop}]\n",
+			`dags/x.yaml: dag b: schedule: "*/10 * * * *": minute field "*/10": the serverless plugin rejects */n steps, write 0/10`},
+		{"day name", "dag_id: b\nschedule: \"0 1 * * MON\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: a, function: noop}]\n",
+			`day-of-week field "MON": only digits`},
+		{"four fields", "dag_id: b\nschedule: \"0 1 * *\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: a, function: noop}]\n",
+			`cron needs 5 fields`},
+		{"schedule without start", "dag_id: b\nschedule: \"0 1 * * *\"\ntasks: [{id: a, function: noop}]\n",
+			`dags/x.yaml: dag b: start_date: required when a schedule is set`},
+		{"unknown trigger rule", "dag_id: t\ntasks:\n - {id: a, function: noop}\n - {id: b, function: noop, depends_on: [a], trigger_rule: all_good}\n",
+			`dags/x.yaml: dag t: task b: trigger_rule: unknown trigger rule "all_good"`},
+		{"duplicate task id", "dag_id: d\ntasks:\n - {id: a, function: noop}\n - {id: a, function: noop}\n",
+			`dags/x.yaml: dag d: task a: id: duplicate task id`},
+		{"bad duration", "dag_id: d\ndefault_args: {retry_delay: 5 minutes}\ntasks: [{id: a, function: noop}]\n",
+			`dags/x.yaml: dag d: line 2: "5 minutes" is not a duration`},
+		{"unknown upstream", "dag_id: d\ntasks: [{id: a, function: noop, depends_on: [zz]}]\n",
+			`dags/x.yaml: dag d: task a: depends_on: unknown task "zz"`},
+		{"unknown field", "dag_id: d\ntasks: [{id: a, function: noop, depends_om: [zz]}]\n",
+			`field depends_om not found`},
+		{"bad dag id", "dag_id: Bad ID\ntasks: [{id: a, function: noop}]\n",
+			`dags/x.yaml: dag Bad ID: dag_id: "Bad ID" must match [a-z0-9_-]+`},
+		{"param default type", "dag_id: p\nparams: {n: {type: integer, default: x}}\ntasks: [{id: a, function: noop}]\n",
+			`dags/x.yaml: dag p: params.n.default: does not match type: expected integer, got string "x"`},
+		{"unknown param in args", "dag_id: p\ntasks: [{id: a, function: noop, args: {u: \"{{ params.url }}\"}}]\n",
+			`dags/x.yaml: dag p: task a: args: {{ params.url }}: unknown param "url"`},
+		{"no tasks", "dag_id: p\n", `dags/x.yaml: dag p: tasks: at least one task is required`},
+		{"missing function", "dag_id: p\ntasks: [{id: a}]\n", `dags/x.yaml: dag p: task a: function: missing (required)`},
+		{"negative retries", "dag_id: p\ntasks: [{id: a, function: noop, retries: -1}]\n", `task a: retries: must be >= 0`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			err := load(t, map[string]string{"x.yaml": c.yaml})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v\nwant it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestDuplicateDagIDAcrossFiles(t *testing.T) {
+	t.Parallel()
+	err := load(t, map[string]string{"a.yaml": "dag_id: same\ntasks: [{id: a, function: noop}]\n",
+		"b.json": `{"dag_id": "same", "tasks": [{"id": "a", "function": "noop"}]}`})
+	if err == nil || !strings.Contains(err.Error(), "dags/b.json: dag same: dag_id: duplicate DAG id, already defined in dags/a.yaml") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestDefaultsAndPolicy(t *testing.T) {
+	t.Parallel()
+	s, err := Parse("x.yaml", []byte(`
+dag_id: x
+default_args: {retries: 3, retry_delay: 2m, execution_timeout: 10m}
+tasks:
+  - {id: a, function: noop}
+  - {id: b, function: noop, retries: 0, retry_exponential_backoff: true, max_retry_delay: 5m}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.EffectiveMaxActiveRuns() != 16 || s.Catchup || s.Paused {
+		t.Errorf("defaults: %+v", s)
+	}
+	a, b := s.Policy(s.Task("a")), s.Policy(s.Task("b"))
+	if a.Retries != 3 || a.RetryDelay != 2*time.Minute || a.ExecutionTimeout != 10*time.Minute || a.MaxRetryDelay != time.Hour {
+		t.Errorf("a: %+v", a)
+	}
+	if b.Retries != 0 || !b.RetryExponentialBackoff || b.MaxRetryDelay != 5*time.Minute {
+		t.Errorf("b: %+v", b)
+	}
+	none, _ := Parse("y.yaml", []byte("dag_id: y\ntasks: [{id: a, function: noop}]\n"))
+	if p := none.Policy(none.Task("a")); p.Retries != 0 || p.RetryDelay != 5*time.Minute || p.ExecutionTimeout != 0 {
+		t.Errorf("documented defaults: %+v", p)
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	t.Parallel()
+	p := Policy{RetryDelay: time.Minute, RetryExponentialBackoff: true, MaxRetryDelay: 5 * time.Minute}
+	for failed, want := range map[int]time.Duration{1: time.Minute, 2: 2 * time.Minute, 3: 4 * time.Minute, 4: 5 * time.Minute, 40: 5 * time.Minute} {
+		if got := p.Delay(failed); got != want {
+			t.Errorf("backoff after %d failures: %s, want %s", failed, got, want)
+		}
+	}
+	p.RetryExponentialBackoff = false
+	if got := p.Delay(4); got != time.Minute {
+		t.Errorf("no backoff: %s", got)
+	}
+}
+
+func TestRenderArgs(t *testing.T) {
+	t.Parallel()
+	args := map[string]any{"url": "{{ params.endpoint }}?day={{ ds }}", "dry": "{{ params.dry_run }}", "list": []any{"{{run_id}}"}}
+	out, err := Render(args, TemplateContext{RunID: "manual__x", LogicalDate: time.Date(2025, 8, 1, 1, 0, 0, 0, time.UTC),
+		Params: map[string]any{"endpoint": "https://e", "dry_run": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out["url"] != "https://e?day=2025-08-01" || out["dry"] != true || out["list"].([]any)[0] != "manual__x" {
+		t.Errorf("rendered %v", out)
+	}
+}
+
+func TestTimetable(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC)
+	s := &Spec{DagID: "d", Schedule: "0 1 * * *", StartDate: &start, Catchup: true}
+	now := time.Date(2025, 8, 3, 12, 0, 0, 0, time.UTC)
+	iv, ok, err := s.NextInterval(time.Time{}, now)
+	if err != nil || !ok || !iv.Start.Equal(time.Date(2025, 8, 1, 1, 0, 0, 0, time.UTC)) || !iv.End.Equal(time.Date(2025, 8, 2, 1, 0, 0, 0, time.UTC)) {
+		t.Fatalf("first catchup interval %+v %v %v", iv, ok, err)
+	}
+	s.Catchup = false
+	iv, _, _ = s.NextInterval(time.Time{}, now)
+	if !iv.Start.Equal(time.Date(2025, 8, 2, 1, 0, 0, 0, time.UTC)) {
+		t.Fatalf("no-catchup interval %+v", iv)
+	}
+	ticks, err := s.TicksBetween(time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 8, 3, 1, 0, 0, 0, time.UTC), 10)
+	if err != nil || len(ticks) != 3 {
+		t.Fatalf("ticks %v %v", ticks, err)
+	}
+}
+
+func TestConfValidation(t *testing.T) {
+	t.Parallel()
+	s, err := Parse("p.yaml", []byte(`
+dag_id: p
+params:
+  endpoint: {type: string, default: "https://x"}
+  n: 3
+  tags: {type: array, default: []}
+  required: {type: string, description: no default}
+tasks: [{id: a, function: noop}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := Validate(s, fns); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	_, err = s.ResolveParams(map[string]any{"n": "x", "zzz": 1})
+	want := []string{"conf.n: expected integer, got string \"x\"", "conf.required: required", "conf.zzz: unknown param"}
+	for _, w := range want {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v lacks %q", err, w)
+		}
+	}
+	got, err := s.ResolveParams(map[string]any{"required": "r", "n": 4.0})
+	if err != nil || got["endpoint"] != "https://x" || got["n"] != 4.0 || got["required"] != "r" {
+		t.Errorf("resolved %v %v", got, err)
+	}
+}

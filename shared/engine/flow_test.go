@@ -1,0 +1,279 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lvao/dataplatform/shared/dag"
+	"github.com/lvao/dataplatform/shared/engine"
+)
+
+func fanDAG(id string, width int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "dag_id: %s\ntasks:\n  - {id: start, function: noop}\n", id)
+	var mids []string
+	for i := 0; i < width; i++ {
+		fmt.Fprintf(&b, "  - {id: m%03d, function: noop, depends_on: [start]}\n", i)
+		mids = append(mids, fmt.Sprintf("m%03d", i))
+	}
+	fmt.Fprintf(&b, "  - {id: end, function: noop, depends_on: [%s]}\n", strings.Join(mids, ", "))
+	return b.String()
+}
+
+func TestFanOutFanIn200Tasks(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{dags: []string{fanDAG("fan", 198)}, async: true})
+	run := b.trigger("fan", nil)
+	if end := b.wait("fan", run.RunID, 60*time.Second); end.State != "success" {
+		t.Fatalf("run ended %s", end.State)
+	}
+	doc := b.doc("fan", run.RunID)
+	if len(doc.Tasks) != 200 {
+		t.Fatalf("%d tasks, want 200", len(doc.Tasks))
+	}
+	for _, ti := range doc.Tasks {
+		if ti.State != "success" || ti.TryNumber != 1 {
+			t.Errorf("task %s: %s try %d", ti.TaskID, ti.State, ti.TryNumber)
+		}
+	}
+	if doc.Tasks[0].TaskID != "start" || doc.Tasks[199].TaskID != "end" {
+		t.Errorf("tasks not in DAG order: first %s last %s", doc.Tasks[0].TaskID, doc.Tasks[199].TaskID)
+	}
+	if n := b.queryInt("SELECT count(*) FROM task_attempt WHERE completions = 1 AND state = 'success'"); n != 200 {
+		t.Errorf("%d attempts completed once, want 200", n)
+	}
+}
+
+// mixedDAG exercises failures, retries, trigger rules and short-circuit.
+const mixedDAG = `
+dag_id: mixed
+default_args: {retries: 1, retry_delay: 0s}
+tasks:
+  - {id: a, function: noop}
+  - {id: flaky, function: flaky, depends_on: [a]}
+  - {id: echo, function: echo, depends_on: [flaky], args: {who: "{{ run_id }}"}}
+  - {id: bad, function: fail, depends_on: [a]}
+  - {id: after_bad, function: noop, depends_on: [bad]}
+  - {id: cleanup, function: noop, depends_on: [bad, echo], trigger_rule: all_done}
+  - {id: on_fail, function: noop, depends_on: [bad], trigger_rule: one_failed}
+  - {id: short, function: short, depends_on: [a]}
+  - {id: skipped1, function: noop, depends_on: [short]}
+  - {id: skipped2, function: noop, depends_on: [skipped1]}
+  - {id: after_skip, function: noop, depends_on: [skipped1], trigger_rule: none_failed}
+  - {id: boom, function: panic, depends_on: [a], retries: 0}
+  - {id: always, function: noop, depends_on: [boom], trigger_rule: always}
+`
+
+var mixedWant = map[string]string{
+	"a": "success", "flaky": "success", "echo": "success", "bad": "failed", "after_bad": "upstream_failed",
+	"cleanup": "success", "on_fail": "success", "short": "success", "skipped1": "skipped", "skipped2": "skipped",
+	"after_skip": "success", "boom": "failed", "always": "success",
+}
+
+func TestMixedRunStates(t *testing.T) {
+	t.Parallel()
+	for _, dup := range []float64{0, 1} {
+		t.Run(fmt.Sprintf("duplicate=%v", dup), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, bundleOpts{dags: []string{mixedDAG}, async: true, duplicate: dup})
+			run := b.trigger("mixed", nil)
+			if end := b.wait("mixed", run.RunID, 30*time.Second); end.State != "failed" {
+				t.Errorf("run ended %s, want failed (leaf after_bad is upstream_failed)", end.State)
+			}
+			doc := b.doc("mixed", run.RunID)
+			for task, want := range mixedWant {
+				if got := states(doc)[task]; got != want {
+					t.Errorf("%s: %s, want %s", task, got, want)
+				}
+			}
+			tries := map[string]int{}
+			for _, ti := range doc.Tasks {
+				tries[ti.TaskID] = ti.TryNumber
+				if ti.TaskID == "echo" {
+					var res struct {
+						Args     map[string]any `json:"args"`
+						Upstream string         `json:"upstream"`
+					}
+					_ = json.Unmarshal(ti.Result, &res)
+					if res.Args["who"] != run.RunID || res.Upstream != `{"try": 2}` {
+						t.Errorf("echo result %s", ti.Result)
+					}
+				}
+				if ti.TaskID == "boom" && !strings.Contains(ti.Error, "task exploded") {
+					t.Errorf("panic error %q", ti.Error)
+				}
+			}
+			if tries["flaky"] != 2 || tries["bad"] != 2 || tries["boom"] != 1 {
+				t.Errorf("tries %v", tries)
+			}
+			// Each attempt's code ran once and completed once.
+			b.execs.Range(func(k, v any) bool {
+				if n := v.(interface{ Load() int32 }).Load(); n != 1 {
+					t.Errorf("attempt %s ran %d times", k, n)
+				}
+				return true
+			})
+			if n := b.queryInt("SELECT count(*) FROM task_attempt WHERE completions <> 1"); n != 0 {
+				t.Errorf("%d attempts not completed exactly once", n)
+			}
+			if dup == 1 && b.mem.Stats().Duplicated == 0 {
+				t.Error("no message was duplicated")
+			}
+		})
+	}
+}
+
+func TestTriggerValidatesConf(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{dags: []string{`
+dag_id: p
+params:
+  n: {type: integer, default: 3}
+  flag: {type: boolean, default: false}
+  mode: {type: string, default: a, enum: [a, b]}
+tasks: [{id: x, function: noop, args: {n: "{{ params.n }}"}}]
+`}})
+	ctx := context.Background()
+	for _, conf := range []map[string]any{{"nope": 1}, {"n": "three"}, {"n": 1.5}, {"flag": "yes"}, {"mode": "c"}} {
+		_, _, err := b.eng.Trigger(ctx, engine.TriggerParams{DagID: "p", Conf: conf})
+		var in *engine.InputError
+		if !errors.As(err, &in) {
+			t.Errorf("conf %v: err %v, want InputError", conf, err)
+		}
+	}
+	if n := b.queryInt("SELECT count(*) FROM dag_run"); n != 0 {
+		t.Errorf("%d runs created from bad conf", n)
+	}
+	_, _, err := b.eng.Trigger(ctx, engine.TriggerParams{DagID: "missing"})
+	if !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("unknown DAG: %v", err)
+	}
+	run := b.trigger("p", map[string]any{"n": 7.0})
+	b.pump()
+	doc := b.doc("p", run.RunID)
+	if doc.State != "success" || string(doc.Conf) != `{"n": 7}` {
+		t.Errorf("run %s conf %s", doc.State, doc.Conf)
+	}
+}
+
+func TestExecutionTimeout(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{dags: []string{`
+dag_id: slow
+tasks: [{id: s, function: block, execution_timeout: 100ms}]
+`}})
+	run := b.trigger("slow", nil)
+	b.pump()
+	doc := b.doc("slow", run.RunID)
+	if doc.State != "failed" || doc.Tasks[0].State != "failed" || !strings.Contains(doc.Tasks[0].Error, "execution_timeout of 100ms exceeded") {
+		t.Fatalf("run %s task %+v", doc.State, doc.Tasks[0])
+	}
+}
+
+func TestClearAndMark(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{dags: []string{`
+dag_id: chain
+tasks:
+  - {id: a, function: fail}
+  - {id: b, function: noop, depends_on: [a]}
+  - {id: c, function: noop, depends_on: [b]}
+`}})
+	ctx := context.Background()
+	run := b.trigger("chain", nil)
+	b.pump()
+	if got := states(b.doc("chain", run.RunID)); got["a"] != "failed" || got["b"] != "upstream_failed" || got["c"] != "upstream_failed" {
+		t.Fatalf("after failure: %v", got)
+	}
+	if err := b.eng.Mark(ctx, "chain", run.RunID, "a", "success"); err != nil {
+		t.Fatal(err)
+	}
+	if d := b.doc("chain", run.RunID); d.State != "failed" {
+		t.Fatalf("marking a success leaves downstream upstream_failed and the run failed, got %s", d.State)
+	}
+	cleared, err := b.eng.Clear(ctx, engine.ClearParams{DagID: "chain", RunID: run.RunID, TaskIDs: []string{"b"}, IncludeDownstream: true})
+	if err != nil || strings.Join(cleared, ",") != "b,c" {
+		t.Fatalf("clear: %v %v", cleared, err)
+	}
+	b.pump()
+	d := b.doc("chain", run.RunID)
+	if d.State != "success" {
+		t.Fatalf("after clear: %s %v", d.State, states(d))
+	}
+	for _, ti := range d.Tasks {
+		if ti.TaskID == "b" && (ti.TryNumber != 1 || ti.LogKey != "logs/dag_id=chain/run_id="+run.RunID+"/task_id=b/attempt=1.log") {
+			t.Errorf("b: %+v", ti)
+		}
+	}
+	// Clear a again: it fails again (its code is "fail"), with a new try.
+	if _, err := b.eng.Clear(ctx, engine.ClearParams{DagID: "chain", RunID: run.RunID, TaskIDs: []string{"a"}}); err != nil {
+		t.Fatal(err)
+	}
+	b.pump()
+	d = b.doc("chain", run.RunID)
+	if d.Tasks[0].TryNumber != 2 || d.Tasks[0].State != "failed" || d.State != "success" {
+		t.Fatalf("re-cleared a: %+v run %s", d.Tasks[0], d.State)
+	}
+	if err := b.eng.Mark(ctx, "chain", run.RunID, "c", "failed"); err != nil {
+		t.Fatal(err)
+	}
+	if d := b.doc("chain", run.RunID); d.State != "failed" {
+		t.Errorf("marking the leaf failed fails the run, got %s", d.State)
+	}
+	var in *engine.InputError
+	if err := b.eng.Mark(ctx, "chain", run.RunID, "c", "running"); !errors.As(err, &in) {
+		t.Errorf("bad new_state: %v", err)
+	}
+	if _, err := b.eng.Clear(ctx, engine.ClearParams{DagID: "chain", RunID: run.RunID, TaskIDs: []string{"zz"}}); !errors.As(err, &in) {
+		t.Errorf("unknown task: %v", err)
+	}
+	if err := b.eng.Mark(ctx, "chain", "nope", "c", "failed"); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("unknown run: %v", err)
+	}
+}
+
+func TestPausedDagQueuesManualRuns(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{dags: []string{"dag_id: pz\npaused: true\ntasks: [{id: x, function: noop}]\n"}})
+	ctx := context.Background()
+	run := b.trigger("pz", nil)
+	if b.pump() != 0 || b.doc("pz", run.RunID).State != "queued" {
+		t.Fatal("a paused DAG's run must wait")
+	}
+	// dag run ignores pause, as airflow dags test.
+	r2, _, err := b.eng.Trigger(ctx, engine.TriggerParams{DagID: "pz", IgnorePause: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.pump()
+	if s := b.doc("pz", r2.RunID).State; s != "success" {
+		t.Fatalf("ignore-pause run: %s", s)
+	}
+	if err := b.eng.SetPaused(ctx, "pz", false); err != nil {
+		t.Fatal(err)
+	}
+	b.pump()
+	if s := b.doc("pz", run.RunID).State; s != "success" {
+		t.Fatalf("after unpause: %s", s)
+	}
+	// The spec's paused: true is the initial state only.
+	if err := b.eng.SyncDags(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.queryInt("SELECT count(*) FROM dag WHERE dag_id = 'pz' AND NOT is_paused"); n != 1 {
+		t.Error("sync reset the pause state")
+	}
+}
+
+func TestSpecErrorsAreNamed(t *testing.T) {
+	t.Parallel()
+	_, err := dag.Load(dag.ValidateOptions{}, dag.DirSource(t.TempDir()))
+	if err != nil {
+		t.Fatalf("empty dir: %v", err)
+	}
+}

@@ -1,0 +1,196 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lvao/dataplatform/shared/engine"
+)
+
+var t0 = time.Date(2025, 8, 10, 12, 0, 0, 0, time.UTC)
+
+func hourlyDAG(id string, catchup bool, maxActive int) string {
+	return fmt.Sprintf(`
+dag_id: %s
+schedule: "0 * * * *"
+start_date: 2025-08-10T07:00:00Z
+catchup: %v
+max_active_runs: %d
+tasks:
+  - {id: a, function: noop}
+  - {id: b, function: noop, depends_on: [a]}
+`, id, catchup, maxActive)
+}
+
+func (b *testBundle) runIDs(dagID string) []string {
+	b.t.Helper()
+	rows, err := b.st.Pool.Query(context.Background(), "SELECT run_id FROM dag_run WHERE dag_id = $1 ORDER BY logical_date", dagID)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		_ = rows.Scan(&s)
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestCatchupCreatesExactlyTheMissedRuns(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0.Add(30 * time.Second)}
+	b := setup(t, bundleOpts{dags: []string{hourlyDAG("up", true, 2), hourlyDAG("nocatch", false, 16)}, clock: clk})
+	rep := b.tick()
+	// Intervals [07,08) … [11,12) have ended at 12:00:30; [12,13) has not.
+	want := []string{}
+	for h := 7; h <= 11; h++ {
+		want = append(want, fmt.Sprintf("scheduled__2025-08-10T%02d:00:00Z", h))
+	}
+	if got := b.runIDs("up"); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("catchup runs %v, want %v", got, want)
+	}
+	if got := b.runIDs("nocatch"); fmt.Sprint(got) != "[scheduled__2025-08-10T11:00:00Z]" {
+		t.Fatalf("catchup=false runs %v, want only the latest complete interval", got)
+	}
+	if rep.RunsCreated != 6 {
+		t.Errorf("report %+v", rep)
+	}
+	// Data interval of a scheduled run: [logical date, next tick).
+	if n := b.queryInt(`SELECT count(*) FROM dag_run WHERE dag_id = 'up'
+		AND data_interval_start = logical_date AND data_interval_end = logical_date + interval '1 hour'`); n != 5 {
+		t.Errorf("%d runs with the cron data interval", n)
+	}
+	// max_active_runs: 2 is never exceeded while the runs drain one message at a time.
+	maxSeen := 0
+	for {
+		n := b.queryInt("SELECT count(*) FROM dag_run WHERE dag_id = 'up' AND state = 'running'")
+		if n > maxSeen {
+			maxSeen = n
+		}
+		if !b.pumpOne() {
+			break
+		}
+	}
+	if maxSeen != 2 {
+		t.Errorf("max running runs seen %d, want 2", maxSeen)
+	}
+	if n := b.queryInt("SELECT count(*) FROM dag_run WHERE state = 'success'"); n != 6 {
+		t.Errorf("%d successful runs, want 6", n)
+	}
+	// A second tick in the same interval creates nothing.
+	if rep := b.tick(); rep.RunsCreated != 0 {
+		t.Errorf("second tick created %d runs", rep.RunsCreated)
+	}
+	clk.Add(time.Hour)
+	if rep := b.tick(); rep.RunsCreated != 2 {
+		t.Errorf("next hour created %d runs, want 2", rep.RunsCreated)
+	}
+}
+
+func TestPausedDagIsNotScheduled(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0}
+	b := setup(t, bundleOpts{dags: []string{hourlyDAG("h", false, 1)}, clock: clk})
+	if err := b.eng.SetPaused(context.Background(), "h", true); err != nil {
+		t.Fatal(err)
+	}
+	b.tick()
+	if got := b.runIDs("h"); len(got) != 0 {
+		t.Fatalf("paused DAG got runs %v", got)
+	}
+	clk.Add(5 * time.Hour)
+	if err := b.eng.SetPaused(context.Background(), "h", false); err != nil {
+		t.Fatal(err)
+	}
+	b.tick()
+	// catchup=false: after a long pause only the latest interval runs.
+	if got := b.runIDs("h"); fmt.Sprint(got) != "[scheduled__2025-08-10T16:00:00Z]" {
+		t.Fatalf("after unpause: %v", got)
+	}
+}
+
+func TestConcurrentTicksNeverDuplicate(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0}
+	b := setup(t, bundleOpts{dags: []string{`
+dag_id: every_minute
+schedule: "* * * * *"
+start_date: 2025-08-10T10:00:00Z
+catchup: true
+max_active_runs: 1000
+tasks:
+  - {id: a, function: noop}
+  - {id: b, function: noop}
+`}, clock: clk})
+	// A second coordinator on the same database.
+	other := engine.New(engine.Config{Store: b.st, Publisher: b.eng.Publisher(), Dags: b.eng.Dags, Now: clk.Now, RequeueAfter: time.Hour})
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for _, e := range []*engine.Engine{b.eng, other} {
+		wg.Add(1)
+		go func(e *engine.Engine) {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				if _, err := e.Tick(context.Background()); err != nil {
+					errs <- err
+				}
+				if e == other {
+					clk.Add(20 * time.Second)
+				}
+			}
+		}(e)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := b.queryInt("SELECT count(*) - count(DISTINCT logical_date) FROM dag_run"); n != 0 {
+		t.Errorf("%d duplicate runs", n)
+	}
+	// Every interval that ended by the final clock has its run.
+	want := int(clk.Now().Truncate(time.Minute).Sub(time.Date(2025, 8, 10, 10, 0, 0, 0, time.UTC)) / time.Minute)
+	if n := b.queryInt("SELECT count(*) FROM dag_run"); n != want {
+		t.Errorf("%d runs, want %d", n, want)
+	}
+	seen := map[string]int{}
+	b.mu.Lock()
+	for _, p := range b.sent {
+		seen[fmt.Sprintf("%s|%s|%d", p.msg.RunID, p.msg.TaskID, p.msg.TryNumber)]++
+	}
+	b.mu.Unlock()
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("task %s queued %d times", k, n)
+		}
+	}
+	if len(seen) != 2*want {
+		t.Errorf("%d tasks queued, want %d", len(seen), 2*want)
+	}
+}
+
+func TestBackfill(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0}
+	b := setup(t, bundleOpts{dags: []string{hourlyDAG("bf", false, 16)}, clock: clk})
+	b.tick() // scheduled__…T11
+	ids, err := b.eng.Backfill(context.Background(), "bf", t0.Add(-3*time.Hour), t0.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(ids) != "[backfill__2025-08-10T09:00:00Z backfill__2025-08-10T10:00:00Z]" {
+		t.Fatalf("backfill ids %v (11:00 exists already)", ids)
+	}
+	b.pump()
+	if n := b.queryInt("SELECT count(*) FROM dag_run WHERE state = 'success'"); n != 3 {
+		t.Errorf("%d runs succeeded, want 3", n)
+	}
+	if _, err := b.eng.Backfill(context.Background(), "bf", t0, t0.Add(-time.Hour)); err == nil {
+		t.Error("reversed range accepted")
+	}
+}
