@@ -1,0 +1,142 @@
+package builtin_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/lvao/dataplatform/shared/builtin"
+	"github.com/lvao/dataplatform/shared/dag"
+	"github.com/lvao/dataplatform/shared/engine"
+	"github.com/lvao/dataplatform/shared/queue"
+	"github.com/lvao/dataplatform/shared/runtime"
+	"github.com/lvao/dataplatform/shared/store/storetest"
+)
+
+// env runs DAGs synchronously with the built-in functions.
+type env struct {
+	e       *engine.Engine
+	h       map[string]*runtime.Handler
+	mu      sync.Mutex
+	pending []queue.Message
+	fns     []string
+}
+
+func newEnv(t *testing.T, yaml ...string) *env {
+	t.Helper()
+	files := fstest.MapFS{}
+	for i, y := range yaml {
+		files[string(rune('a'+i))+".yaml"] = &fstest.MapFile{Data: []byte(y)}
+	}
+	set, err := dag.Load(dag.ValidateOptions{Functions: map[string]bool{"noop": true, "http": true, "trigger-dag": true}},
+		dag.Source{FS: files, Dir: ".", Name: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &env{h: map[string]*runtime.Handler{}}
+	v.e = engine.New(engine.Config{Store: storetest.Open(t, 5), Dags: func() *dag.Set { return set },
+		Publisher: queue.PublisherFunc(func(_ context.Context, fn string, body []byte) error {
+			m, _ := queue.Decode(body)
+			v.mu.Lock()
+			v.pending, v.fns = append(v.pending, m), append(v.fns, fn)
+			v.mu.Unlock()
+			return nil
+		})})
+	for name, fn := range map[string]runtime.TaskFunc{"noop": builtin.Noop, "http": builtin.HTTP(http.DefaultClient), "trigger-dag": builtin.TriggerDag(v.e)} {
+		v.h[name] = runtime.NewHandler(runtime.Config{Engine: v.e, Function: name, Task: fn})
+	}
+	return v
+}
+
+func (v *env) run(t *testing.T, dagID string, conf map[string]any) engine.RunDoc {
+	t.Helper()
+	run, _, err := v.e.Trigger(context.Background(), engine.TriggerParams{DagID: dagID, Conf: conf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		v.mu.Lock()
+		if len(v.pending) == 0 {
+			v.mu.Unlock()
+			break
+		}
+		m, fn := v.pending[0], v.fns[0]
+		v.pending, v.fns = v.pending[1:], v.fns[1:]
+		v.mu.Unlock()
+		v.h[fn].Run(context.Background(), m, "t")
+	}
+	doc, err := v.e.GetRun(context.Background(), dagID, run.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func TestHTTPFunction(t *testing.T) {
+	t.Parallel()
+	var gotBody, gotHeader string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/ping" {
+			gotBody, gotHeader = string(b), r.Header.Get("X-Token")
+		}
+		if r.URL.Path == "/teapot" {
+			w.WriteHeader(http.StatusTeapot)
+		}
+		_, _ = w.Write([]byte("pong"))
+	}))
+	defer srv.Close()
+	v := newEnv(t, `
+dag_id: h
+params: {base: {type: string, default: "`+srv.URL+`"}}
+tasks:
+  - {id: ok, function: http, args: {method: POST, url: "{{ params.base }}/ping", headers: {X-Token: abc}, body: {k: 1}}}
+  - {id: teapot_ok, function: http, args: {url: "{{ params.base }}/teapot", expect_status: [418]}}
+  - {id: teapot_bad, function: http, args: {url: "{{ params.base }}/teapot"}}
+  - {id: typo, function: http, args: {urll: x}, retries: 3}
+`)
+	doc := v.run(t, "h", nil)
+	got := map[string]engine.TaskDoc{}
+	for _, ti := range doc.Tasks {
+		got[ti.TaskID] = ti
+	}
+	if got["ok"].State != "success" || gotBody != `{"k":1}` || gotHeader != "abc" || !strings.Contains(string(got["ok"].Result), `"body": "pong"`) {
+		t.Errorf("ok: %+v body %q header %q", got["ok"], gotBody, gotHeader)
+	}
+	if got["teapot_ok"].State != "success" {
+		t.Errorf("expect_status: %+v", got["teapot_ok"])
+	}
+	if got["teapot_bad"].State != "failed" || !strings.Contains(got["teapot_bad"].Error, "status 418 not expected") {
+		t.Errorf("unexpected status: %+v", got["teapot_bad"])
+	}
+	if got["typo"].State != "failed" || got["typo"].TryNumber != 1 || !strings.Contains(got["typo"].Error, `unknown field "urll"`) {
+		t.Errorf("bad args must fail without retry: %+v", got["typo"])
+	}
+}
+
+func TestTriggerDagFunction(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, `
+dag_id: parent
+tasks:
+  - {id: go, function: trigger-dag, args: {dag_id: child, conf: {who: parent}, skip_if_queued: true}}
+  - {id: again, function: trigger-dag, depends_on: [go], args: {dag_id: child, skip_if_queued: true}}
+`, `
+dag_id: child
+paused: true
+params: {who: {type: string, default: nobody}}
+tasks: [{id: c, function: noop}]
+`)
+	doc := v.run(t, "parent", nil)
+	if doc.State != "success" {
+		t.Fatalf("parent %s %+v", doc.State, doc.Tasks)
+	}
+	if !strings.Contains(string(doc.Tasks[0].Result), `"triggered": true`) || !strings.Contains(string(doc.Tasks[1].Result), `"triggered": false`) {
+		t.Errorf("results %s / %s", doc.Tasks[0].Result, doc.Tasks[1].Result)
+	}
+}

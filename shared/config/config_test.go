@@ -1,0 +1,45 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func lookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoadListsEveryProblem(t *testing.T) {
+	t.Parallel()
+	_, err := Load(lookup(map[string]string{"QUEUE_BACKEND": "kafka", "TASK_LEASE": "soon", "DATABASE_URL": "mysql://x"}))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"DATABASE_URL: not a postgres:// URL", `QUEUE_BACKEND: "kafka" is not one of`, `TASK_LEASE: "soon" is not a positive Go duration`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%v lacks %q", err, want)
+		}
+	}
+	_, err = Load(lookup(map[string]string{}))
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL: missing") || !strings.Contains(err.Error(), "SQS_ACCESS_KEY, SQS_SECRET_KEY: missing") {
+		t.Errorf("missing: %v", err)
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(lookup(map[string]string{"DATABASE_URL": "postgres://u:pw@h/db", "QUEUE_BACKEND": "memory", "STAGE": "preprod"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LogsBucket != "lvao-preprod-logs" || c.QueuePrefix != "lvao-preprod-" || c.TaskLease != time.Minute || c.WebappDatabaseURL != c.DatabaseURL {
+		t.Errorf("defaults %+v", c)
+	}
+	if strings.Contains(c.DatabaseSchema, " ") || c.DatabaseSchema != "lvao_platform" {
+		t.Errorf("schema %q", c.DatabaseSchema)
+	}
+	if v := SecretValues(lookup(map[string]string{"DATABASE_URL": "postgres://secret", "STAGE": "prod"})); len(v) != 1 || v[0] != "postgres://secret" {
+		t.Errorf("secret values %v", v)
+	}
+}

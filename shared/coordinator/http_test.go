@@ -1,0 +1,143 @@
+package coordinator_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/lvao/dataplatform/shared/coordinator"
+	"github.com/lvao/dataplatform/shared/dag"
+	"github.com/lvao/dataplatform/shared/engine"
+	"github.com/lvao/dataplatform/shared/queue"
+	"github.com/lvao/dataplatform/shared/store/storetest"
+)
+
+const specs = `
+dag_id: api
+schedule: "0 * * * *"
+start_date: 2025-08-10T00:00:00Z
+params:
+  n: {type: integer, default: 1}
+  label: {type: string, default: x}
+tasks:
+  - {id: a, function: noop}
+  - {id: b, function: noop, depends_on: [a]}
+`
+
+func setup(t *testing.T) (*httptest.Server, *engine.Engine) {
+	t.Helper()
+	set, err := dag.Load(dag.ValidateOptions{Functions: map[string]bool{"noop": true}},
+		dag.Source{FS: fstest.MapFS{"api.yaml": {Data: []byte(specs)}}, Dir: ".", Name: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.Open(t, 5)
+	e := engine.New(engine.Config{Store: st, Dags: func() *dag.Set { return set },
+		Publisher: queue.PublisherFunc(func(context.Context, string, []byte) error { return nil }),
+		Now:       func() time.Time { return time.Date(2025, 8, 10, 3, 0, 30, 0, time.UTC) }})
+	srv := httptest.NewServer(coordinator.NewHandler(e, nil))
+	t.Cleanup(srv.Close)
+	return srv, e
+}
+
+func call(t *testing.T, srv *httptest.Server, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, bytes.NewBufferString(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s %s: non-JSON answer %q", method, path, b)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("content type %q", ct)
+	}
+	return resp.StatusCode, out
+}
+
+func TestCoordinatorAPI(t *testing.T) {
+	t.Parallel()
+	srv, _ := setup(t)
+
+	code, out := call(t, srv, "POST", "/", `{"action":"tick"}`)
+	if code != 200 || out["runs_created"] != 1.0 {
+		t.Fatalf("tick: %d %v", code, out)
+	}
+	code, out = call(t, srv, "POST", "/api/v1/dags/api/dagRuns", `{"conf":{"n":5}}`)
+	if code != 200 || out["state"] != "running" || !strings.HasPrefix(out["run_id"].(string), "manual__") {
+		t.Fatalf("trigger: %d %v", code, out)
+	}
+	runID := out["run_id"].(string)
+	tasks := out["tasks"].([]any)
+	if len(tasks) != 2 || tasks[0].(map[string]any)["state"] != "queued" {
+		t.Fatalf("tasks %v", tasks)
+	}
+	code, out = call(t, srv, "GET", "/api/v1/dags/api/dagRuns/"+runID, "")
+	if code != 200 || out["run_id"] != runID || out["conf"].(map[string]any)["n"] != 5.0 {
+		t.Fatalf("get run: %d %v", code, out)
+	}
+	code, out = call(t, srv, "PATCH", "/api/v1/dags/api/dagRuns/"+runID+"/taskInstances/a", `{"new_state":"failed"}`)
+	if code != 200 {
+		t.Fatalf("mark: %d %v", code, out)
+	}
+	_, out = call(t, srv, "GET", "/api/v1/dags/api/dagRuns/"+runID, "")
+	if out["state"] != "failed" {
+		t.Fatalf("after mark failed: %v", out)
+	}
+	code, out = call(t, srv, "POST", "/api/v1/dags/api/clearTaskInstances", `{"run_id":"`+runID+`","task_ids":["a"],"include_downstream":true}`)
+	if code != 200 || len(out["task_ids"].([]any)) != 2 {
+		t.Fatalf("clear: %d %v", code, out)
+	}
+	code, out = call(t, srv, "PATCH", "/api/v1/dags/api", `{"is_paused":true}`)
+	if code != 200 || out["is_paused"] != true {
+		t.Fatalf("pause: %d %v", code, out)
+	}
+	code, out = call(t, srv, "POST", "/api/v1/dags/api/backfill", `{"from":"2025-08-10T00:00:00Z","to":"2025-08-10T02:00:00Z"}`)
+	if code != 200 || len(out["run_ids"].([]any)) != 2 {
+		t.Fatalf("backfill: %d %v", code, out)
+	}
+}
+
+func TestCoordinatorAPIErrors(t *testing.T) {
+	t.Parallel()
+	srv, _ := setup(t)
+	cases := []struct {
+		method, path, body string
+		code               int
+		want               string
+	}{
+		{"POST", "/api/v1/dags/api/dagRuns", `{"conf":{"n":"five"}}`, 400, "invalid conf"},
+		{"POST", "/api/v1/dags/api/dagRuns", `{"conf":{"zzz":1}}`, 400, "unknown param"},
+		{"POST", "/api/v1/dags/api/dagRuns", `{not json`, 400, "invalid JSON body"},
+		{"POST", "/api/v1/dags/api/dagRuns", `{"confx":{}}`, 400, "unknown field"},
+		{"POST", "/api/v1/dags/nope/dagRuns", `{}`, 404, "not found"},
+		{"GET", "/api/v1/dags/api/dagRuns/manual__nope", "", 404, "not found"},
+		{"PATCH", "/api/v1/dags/api", `{}`, 400, "is_paused is required"},
+		{"PATCH", "/api/v1/dags/nope", `{"is_paused":true}`, 404, "not found"},
+		{"POST", "/", `{"action":"explode"}`, 400, "unknown action"},
+		{"POST", "/api/v1/dags/api/clearTaskInstances", `{}`, 400, "run_id is required"},
+		{"POST", "/api/v1/dags/api/backfill", `{"from":"2025-08-09T00:00:00Z"}`, 400, "from and to are required"},
+		{"GET", "/nowhere", "", 404, "no such endpoint"},
+	}
+	for _, c := range cases {
+		code, out := call(t, srv, c.method, c.path, c.body)
+		msg, _ := json.Marshal(out)
+		if code != c.code || !strings.Contains(string(msg), c.want) {
+			t.Errorf("%s %s %s: %d %s, want %d containing %q", c.method, c.path, c.body, code, msg, c.code, c.want)
+		}
+		if strings.Contains(string(msg), "goroutine") || strings.Contains(string(msg), ".go:") {
+			t.Errorf("stack trace leaked: %s", msg)
+		}
+	}
+}
