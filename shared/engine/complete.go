@@ -108,12 +108,17 @@ func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, run *store.Run
 	if err := tx.TaskFinish(ctx, p); err != nil {
 		return evaluation{}, fmt.Errorf("error recording outcome of %s: %w", a.TaskID, err)
 	}
+	changes := []stateChange{{taskID: a.TaskID, old: planner.StateRunning, new: planner.State(p.State)}}
 	if out.Err == nil && out.SkipDownstream {
-		if err := tx.TaskInstanceSetStateMany(ctx, run.PK, c.graph.Downstream(a.TaskID), string(planner.StateSkipped), now); err != nil {
+		skipped, err := tx.TaskInstanceSetStateMany(ctx, run.PK, c.graph.Downstream(a.TaskID), string(planner.StateSkipped), now)
+		if err != nil {
 			return evaluation{}, err
 		}
+		for _, id := range skipped {
+			changes = append(changes, stateChange{taskID: id, old: planner.StateNone, new: planner.StateSkipped})
+		}
 	}
-	ev, err := e.evaluateRun(ctx, tx, run)
+	ev, err := e.propagate(ctx, tx, run, c, changes)
 	if err != nil {
 		return ev, err
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lvao/dataplatform/shared/dag"
@@ -50,8 +51,9 @@ type RunEnd struct {
 // Engine coordinates DAG runs. It is safe for concurrent use, and several
 // engines (coordinator instances) may work on one database at once.
 type Engine struct {
-	cfg   Config
-	specs sync.Map // dagID+"@"+hash -> *compiled
+	cfg    Config
+	specs  sync.Map                // dagID+"@"+hash -> *compiled
+	synced atomic.Pointer[dag.Set] // the set last registered by this process
 }
 
 // compiled is a DAG version ready for the planner.
@@ -108,7 +110,7 @@ func inputErrorf(format string, a ...any) error { return &InputError{Msg: fmt.Sp
 func (e *Engine) SyncDags(ctx context.Context) error {
 	now := e.now()
 	set := e.cfg.Dags()
-	return e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
 		for _, s := range set.All() {
 			b, err := json.Marshal(s)
 			if err != nil {
@@ -122,6 +124,18 @@ func (e *Engine) SyncDags(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err == nil {
+		e.synced.Store(set)
+	}
+	return err
+}
+
+// ensureSynced registers the DAGs unless this process did it for this set.
+func (e *Engine) ensureSynced(ctx context.Context) error {
+	if e.synced.Load() == e.cfg.Dags() {
+		return nil
+	}
+	return e.SyncDags(ctx)
 }
 
 // version returns the spec a run started with (cached: versions are immutable).

@@ -22,9 +22,12 @@ func (ev *evaluation) add(o evaluation) {
 	ev.ended = append(ev.ended, o.ended...)
 }
 
-// evaluateRun applies the planner to a locked run: tasks whose trigger
-// rule is met are queued (in this transaction: the outbox), others marked
-// skipped or upstream_failed, and the run ends when every task is final.
+// evaluateRun is the full evaluation of a locked run (at its start, after
+// clear or mark, and as the tick's safety net): it reads every task,
+// recomputes the upstream counts and the unfinished count, and applies
+// the planner: tasks whose trigger rule is met are queued (in this
+// transaction: the outbox), others marked skipped or upstream_failed, and
+// the run ends when every task is final. Completions use propagate.
 func (e *Engine) evaluateRun(ctx context.Context, tx *store.Tx, run *store.Run) (evaluation, error) {
 	var ev evaluation
 	if run.State == string(planner.RunQueued) {
@@ -44,10 +47,19 @@ func (e *Engine) evaluateRun(ctx context.Context, tx *store.Tx, run *store.Run) 
 	}
 	plan := c.graph.Evaluate(states)
 	now := e.now()
-	if err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.Skip, string(planner.StateSkipped), now); err != nil {
+	if _, err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.Skip, string(planner.StateSkipped), now); err != nil {
 		return ev, err
 	}
-	if err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.UpstreamFailed, string(planner.StateUpstreamFailed), now); err != nil {
+	if _, err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.UpstreamFailed, string(planner.StateUpstreamFailed), now); err != nil {
+		return ev, err
+	}
+	for _, id := range plan.Skip {
+		states[id] = planner.StateSkipped
+	}
+	for _, id := range plan.UpstreamFailed {
+		states[id] = planner.StateUpstreamFailed
+	}
+	if err := recount(ctx, tx, run.PK, c, tis, states); err != nil {
 		return ev, err
 	}
 	if !plan.Finished && (run.State == string(planner.RunSuccess) || run.State == string(planner.RunFailed)) {
@@ -76,6 +88,29 @@ func (e *Engine) evaluateRun(ctx context.Context, tx *store.Tx, run *store.Run) 
 		}
 	}
 	return ev, nil
+}
+
+// recount rewrites the upstream counts that differ from the states, and
+// the run's unfinished count.
+func recount(ctx context.Context, tx *store.Tx, runPK int64, c *compiled, tis []store.TaskInstance, states map[string]planner.State) error {
+	var fix []store.UpstreamCounts
+	unfinished := 0
+	for _, ti := range tis {
+		if !states[ti.TaskID].Finished() {
+			unfinished++
+		}
+		want := store.UpstreamCounts{TaskID: ti.TaskID}
+		for _, u := range c.graph.Node(ti.TaskID).Upstream {
+			addCount(&want, states[u], 1)
+		}
+		if want.Success != ti.UpSuccess || want.Failed != ti.UpFailed || want.Skipped != ti.UpSkipped || want.UpstreamFailed != ti.UpUpstreamFailed {
+			fix = append(fix, want)
+		}
+	}
+	if err := tx.TaskInstanceSetUpstreamCounts(ctx, runPK, fix); err != nil {
+		return err
+	}
+	return tx.RunSetUnfinished(ctx, runPK, unfinished)
 }
 
 // startQueuedRuns starts a DAG's oldest queued runs within max_active_runs

@@ -94,7 +94,7 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 	if _, err := spec.ResolveParams(p.Conf); err != nil {
 		return run, false, &InputError{Msg: err.Error()}
 	}
-	if err := e.SyncDags(ctx); err != nil {
+	if err := e.ensureSynced(ctx); err != nil {
 		return run, false, err
 	}
 	logical := p.LogicalDate
@@ -151,7 +151,7 @@ func (e *Engine) Backfill(ctx context.Context, dagID string, from, to time.Time)
 	if err != nil {
 		return nil, &InputError{Msg: "backfill: " + err.Error()}
 	}
-	if err := e.SyncDags(ctx); err != nil {
+	if err := e.ensureSynced(ctx); err != nil {
 		return nil, err
 	}
 	var created []string
@@ -190,7 +190,7 @@ func (e *Engine) SetPaused(ctx context.Context, dagID string, paused bool) error
 	if _, ok := e.cfg.Dags().Get(dagID); !ok {
 		return fmt.Errorf("DAG %q: %w", dagID, ErrNotFound)
 	}
-	if err := e.SyncDags(ctx); err != nil {
+	if err := e.ensureSynced(ctx); err != nil {
 		return err
 	}
 	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {

@@ -188,3 +188,42 @@ func (g *Graph) Evaluate(states map[string]State) Plan {
 	}
 	return p
 }
+
+// Node returns the node with the given id.
+func (g *Graph) Node(id string) Node { return g.order[g.index[id]] }
+
+// Order is the topological position of a task.
+func (g *Graph) Order(id string) int { return g.index[id] }
+
+// Leaves lists the tasks without downstream (they decide the run's state).
+func (g *Graph) Leaves() []string {
+	var out []string
+	for _, n := range g.order {
+		if len(g.downstream[n.ID]) == 0 {
+			out = append(out, n.ID)
+		}
+	}
+	return out
+}
+
+// Decide is the decision for one waiting task from its upstream counts.
+func (g *Graph) Decide(id string, c Counts) Decision {
+	n := g.Node(id)
+	c.Upstream = len(n.Upstream)
+	rule := n.Rule
+	if rule == "" {
+		rule = AllSuccess
+	}
+	return EvaluateCounts(rule, c)
+}
+
+// RunStateFromLeaves is the final state of a run whose tasks are all final: failed
+// when a leaf is failed or upstream_failed, else success (Airflow's rule).
+func RunStateFromLeaves(leafStates []State) RunState {
+	for _, s := range leafStates {
+		if s == StateFailed || s == StateUpstreamFailed {
+			return RunFailed
+		}
+	}
+	return RunSuccess
+}

@@ -35,11 +35,27 @@ func count(upstream []State) counts {
 // either passes (DecisionRun) or fails and the task waits (DecisionWait). An
 // unknown rule waits ("No strategy to evaluate trigger rule").
 func EvaluateRule(rule TriggerRule, upstream []State) Decision {
+	return evaluate(rule, count(upstream))
+}
+
+// Counts are the numbers of a task's direct upstream tasks in each final
+// state (the engine keeps them on each task instance, so a fan-in of
+// thousands of tasks is decided without reading every upstream row).
+type Counts struct {
+	Upstream, Success, Skipped, Failed, UpstreamFailed int
+}
+
+// EvaluateCounts is EvaluateRule from counts.
+func EvaluateCounts(rule TriggerRule, c Counts) Decision {
+	return evaluate(rule, counts{upstream: c.Upstream, success: c.Success, skipped: c.Skipped, failed: c.Failed,
+		upstreamFailed: c.UpstreamFailed, done: c.Success + c.Skipped + c.Failed + c.UpstreamFailed})
+}
+
+func evaluate(rule TriggerRule, c counts) Decision {
 	// "The task instance did not have any upstream tasks." -> passing.
-	if len(upstream) == 0 {
+	if c.upstream == 0 {
 		return DecisionRun
 	}
-	c := count(upstream)
 	allDone := c.done >= c.upstream // Airflow's upstream_done
 	failures := c.failed + c.upstreamFailed
 
@@ -70,7 +86,7 @@ func EvaluateRule(rule TriggerRule, upstream []State) Decision {
 		// skips on any skipped upstream, apache/airflow#59925; we follow
 		// the documentation.) Every upstream skipped: skipped; all done with
 		// no success: upstream_failed.
-		if allDone && c.skipped == len(upstream) {
+		if allDone && c.skipped == c.upstream {
 			newState = DecisionSkip
 		} else if allDone && c.success == 0 {
 			newState = DecisionUpstreamFailed

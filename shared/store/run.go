@@ -29,7 +29,7 @@ type TaskSeed struct {
 // (and nothing is written) when a run with that id exists already.
 func (t *Tx) RunInsert(ctx context.Context, p *RunInsertParams) (pk int64, created bool, err error) {
 	err = t.tx.QueryRow(ctx, q("RunInsert"), p.DagID, p.RunID, p.RunType, p.VersionHash, p.LogicalDate,
-		p.DataIntervalStart, p.DataIntervalEnd, p.Conf, p.Params, p.Now).Scan(&pk)
+		p.DataIntervalStart, p.DataIntervalEnd, p.Conf, p.Params, p.Now, len(p.Tasks)).Scan(&pk)
 	if err == pgx.ErrNoRows {
 		return 0, false, nil
 	}
@@ -141,4 +141,17 @@ func (t *Tx) RunExistsAt(ctx context.Context, dagID string, logical time.Time) (
 // RunGetByPK reads a run by its primary key.
 func (t *Tx) RunGetByPK(ctx context.Context, pk int64) (Run, error) {
 	return scanRun(t.tx.QueryRow(ctx, q("RunGetByPK"), pk))
+}
+
+// RunAddUnfinished adds delta to the run's count of unfinished tasks and
+// returns the new count.
+func (t *Tx) RunAddUnfinished(ctx context.Context, pk int64, delta int) (n int, err error) {
+	err = t.tx.QueryRow(ctx, q("RunAddUnfinished"), pk, delta).Scan(&n)
+	return n, err
+}
+
+// RunSetUnfinished sets the run's count of unfinished tasks.
+func (t *Tx) RunSetUnfinished(ctx context.Context, pk int64, n int) error {
+	_, err := t.tx.Exec(ctx, q("RunSetUnfinished"), pk, n)
+	return err
 }

@@ -13,7 +13,8 @@ func scanTI(row pgx.Row) (TaskInstance, error) {
 	var queued, started, ended, retry, lease *time.Time
 	var errText *string
 	err := row.Scan(&ti.RunPK, &ti.TaskID, &ti.DagID, &ti.RunID, &ti.Function, &ti.State, &ti.TryNumber,
-		&ti.MaxTries, &queued, &started, &ended, &retry, &lease, &ti.Result, &errText)
+		&ti.MaxTries, &queued, &started, &ended, &retry, &lease, &ti.Result, &errText,
+		&ti.UpSuccess, &ti.UpFailed, &ti.UpSkipped, &ti.UpUpstreamFailed)
 	ti.QueuedAt, ti.StartedAt, ti.EndedAt, ti.NextRetryAt, ti.LeaseExpiresAt = ts(queued), ts(started), ts(ended), ts(retry), ts(lease)
 	if errText != nil {
 		ti.Error = *errText
@@ -23,7 +24,16 @@ func scanTI(row pgx.Row) (TaskInstance, error) {
 
 // TaskInstanceListByRun returns every task instance of a run.
 func (t *Tx) TaskInstanceListByRun(ctx context.Context, runPK int64) ([]TaskInstance, error) {
-	rows, err := t.tx.Query(ctx, q("TaskInstanceListByRun"), runPK)
+	return t.tis(ctx, "TaskInstanceListByRun", runPK)
+}
+
+// TaskInstanceListByIDs returns some task instances of a run.
+func (t *Tx) TaskInstanceListByIDs(ctx context.Context, runPK int64, taskIDs []string) ([]TaskInstance, error) {
+	return t.tis(ctx, "TaskInstanceListByIDs", runPK, taskIDs)
+}
+
+func (t *Tx) tis(ctx context.Context, query string, args ...any) ([]TaskInstance, error) {
+	rows, err := t.tx.Query(ctx, q(query), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -66,12 +76,45 @@ func (t *Tx) TaskInstanceQueueMany(ctx context.Context, run *Run, taskIDs []stri
 	return out, rows.Err()
 }
 
-// TaskInstanceSetStateMany marks waiting tasks skipped or upstream_failed.
-func (t *Tx) TaskInstanceSetStateMany(ctx context.Context, runPK int64, taskIDs []string, state string, now time.Time) error {
+// TaskInstanceSetStateMany marks waiting tasks skipped or upstream_failed
+// and returns those that were waiting (and so changed).
+func (t *Tx) TaskInstanceSetStateMany(ctx context.Context, runPK int64, taskIDs []string, state string, now time.Time) ([]string, error) {
 	if len(taskIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := t.tx.Query(ctx, q("TaskInstanceSetStateMany"), runPK, taskIDs, state, now)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// UpstreamCounts is a change (or the value) of a task's upstream counts.
+type UpstreamCounts struct {
+	TaskID                                   string
+	Success, Failed, Skipped, UpstreamFailed int
+}
+
+// TaskInstanceAddUpstreamCounts adds deltas to tasks' upstream counts.
+func (t *Tx) TaskInstanceAddUpstreamCounts(ctx context.Context, runPK int64, deltas []UpstreamCounts) error {
+	return t.upstreamCounts(ctx, "TaskInstanceAddUpstreamCounts", runPK, deltas)
+}
+
+// TaskInstanceSetUpstreamCounts sets tasks' upstream counts.
+func (t *Tx) TaskInstanceSetUpstreamCounts(ctx context.Context, runPK int64, values []UpstreamCounts) error {
+	return t.upstreamCounts(ctx, "TaskInstanceSetUpstreamCounts", runPK, values)
+}
+
+func (t *Tx) upstreamCounts(ctx context.Context, query string, runPK int64, cs []UpstreamCounts) error {
+	if len(cs) == 0 {
 		return nil
 	}
-	_, err := t.tx.Exec(ctx, q("TaskInstanceSetStateMany"), runPK, taskIDs, state, now)
+	ids := make([]string, len(cs))
+	s, f, k, u := make([]int32, len(cs)), make([]int32, len(cs)), make([]int32, len(cs)), make([]int32, len(cs))
+	for i, c := range cs {
+		ids[i], s[i], f[i], k[i], u[i] = c.TaskID, int32(c.Success), int32(c.Failed), int32(c.Skipped), int32(c.UpstreamFailed)
+	}
+	_, err := t.tx.Exec(ctx, q(query), runPK, ids, s, f, k, u)
 	return err
 }
 

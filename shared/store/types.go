@@ -49,6 +49,8 @@ type TaskInstance struct {
 	LeaseExpiresAt time.Time
 	Result         json.RawMessage
 	Error          string
+	// Upstream counts of direct upstream tasks by final state.
+	UpSuccess, UpFailed, UpSkipped, UpUpstreamFailed int
 }
 
 // Attempt is one try of a task instance.

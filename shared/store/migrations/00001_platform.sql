@@ -34,6 +34,8 @@ CREATE TABLE dag_run (
     data_interval_end   timestamptz NOT NULL,
     conf                jsonb NOT NULL DEFAULT '{}',
     params              jsonb NOT NULL DEFAULT '{}',
+    -- Tasks not yet in a final state: the run ends when it reaches 0.
+    tasks_unfinished    int NOT NULL DEFAULT 0,
     queued_at           timestamptz NOT NULL,
     started_at          timestamptz,
     ended_at            timestamptz,
@@ -62,6 +64,13 @@ CREATE TABLE task_instance (
     lease_expires_at timestamptz,
     result           jsonb,
     error            text,
+    -- How many direct upstream tasks are in each final state, kept up to
+    -- date as they finish, so a wide fan-in is decided from one row
+    -- instead of reading thousands of upstream rows at every completion.
+    up_success         int NOT NULL DEFAULT 0,
+    up_failed          int NOT NULL DEFAULT 0,
+    up_skipped         int NOT NULL DEFAULT 0,
+    up_upstream_failed int NOT NULL DEFAULT 0,
     PRIMARY KEY (run_pk, task_id)
 );
 CREATE UNIQUE INDEX task_instance_by_key ON task_instance (dag_id, run_id, task_id);

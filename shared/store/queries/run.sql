@@ -1,7 +1,7 @@
 -- name: RunInsert
 INSERT INTO dag_run (dag_id, run_id, run_type, version_hash, state, logical_date,
-                     data_interval_start, data_interval_end, conf, params, queued_at)
-VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10)
+                     data_interval_start, data_interval_end, conf, params, queued_at, tasks_unfinished)
+VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (dag_id, run_id) DO NOTHING
 RETURNING id;
 
@@ -16,10 +16,14 @@ SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_int
 FROM dag_run WHERE id = $1 FOR UPDATE;
 
 -- name: RunLockActiveMany
--- Runs the tick re-evaluates as a safety net; skips runs a task is completing.
+-- Running runs with no task queued, running or waiting for a retry: stuck
+-- unless re-evaluated (the tick's safety net). Skips runs being changed.
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
        data_interval_end, conf, params, queued_at, started_at, ended_at
-FROM dag_run WHERE state = 'running' ORDER BY id LIMIT $1
+FROM dag_run r WHERE state = 'running'
+  AND NOT EXISTS (SELECT 1 FROM task_instance t WHERE t.run_pk = r.id
+                  AND t.state IN ('queued', 'running', 'up_for_retry', 'scheduled'))
+ORDER BY id LIMIT $1
 FOR UPDATE SKIP LOCKED;
 
 -- name: RunList
@@ -54,3 +58,9 @@ SELECT EXISTS (SELECT 1 FROM dag_run WHERE dag_id = $1 AND logical_date = $2 AND
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
        data_interval_end, conf, params, queued_at, started_at, ended_at
 FROM dag_run WHERE id = $1;
+
+-- name: RunAddUnfinished
+UPDATE dag_run SET tasks_unfinished = tasks_unfinished + $2 WHERE id = $1 RETURNING tasks_unfinished;
+
+-- name: RunSetUnfinished
+UPDATE dag_run SET tasks_unfinished = $2 WHERE id = $1;

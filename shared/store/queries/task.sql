@@ -5,12 +5,14 @@ FROM unnest($4::text[], $5::text[], $6::int[]) AS t(task_id, function, max_tries
 
 -- name: TaskInstanceListByRun
 SELECT run_pk, task_id, dag_id, run_id, function, state, try_number, max_tries, queued_at,
-       started_at, ended_at, next_retry_at, lease_expires_at, result, error
+       started_at, ended_at, next_retry_at, lease_expires_at, result, error,
+       up_success, up_failed, up_skipped, up_upstream_failed
 FROM task_instance WHERE run_pk = $1;
 
 -- name: TaskInstanceGet
 SELECT run_pk, task_id, dag_id, run_id, function, state, try_number, max_tries, queued_at,
-       started_at, ended_at, next_retry_at, lease_expires_at, result, error
+       started_at, ended_at, next_retry_at, lease_expires_at, result, error,
+       up_success, up_failed, up_skipped, up_upstream_failed
 FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = $3;
 
 -- name: TaskInstanceQueueMany
@@ -24,7 +26,8 @@ RETURNING task_id, function, try_number;
 -- name: TaskInstanceSetStateMany
 -- Marks waiting tasks skipped or upstream_failed.
 UPDATE task_instance SET state = $3, ended_at = $4
-WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state = 'none';
+WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state = 'none'
+RETURNING task_id;
 
 -- name: TaskInstanceClaim
 -- queued -> running, only for the try the message names.
@@ -104,3 +107,22 @@ FROM task_attempt WHERE run_pk = $1 AND task_id = $2 ORDER BY try_number;
 
 -- name: TaskResultGet
 SELECT result FROM task_instance WHERE run_pk = $1 AND task_id = $2;
+
+-- name: TaskInstanceListByIDs
+SELECT run_pk, task_id, dag_id, run_id, function, state, try_number, max_tries, queued_at,
+       started_at, ended_at, next_retry_at, lease_expires_at, result, error,
+       up_success, up_failed, up_skipped, up_upstream_failed
+FROM task_instance WHERE run_pk = $1 AND task_id = ANY($2::text[]);
+
+-- name: TaskInstanceAddUpstreamCounts
+UPDATE task_instance t
+SET up_success = up_success + d.s, up_failed = up_failed + d.f,
+    up_skipped = up_skipped + d.k, up_upstream_failed = up_upstream_failed + d.u
+FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) AS d(task_id, s, f, k, u)
+WHERE t.run_pk = $1 AND t.task_id = d.task_id;
+
+-- name: TaskInstanceSetUpstreamCounts
+UPDATE task_instance t
+SET up_success = d.s, up_failed = d.f, up_skipped = d.k, up_upstream_failed = d.u
+FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) AS d(task_id, s, f, k, u)
+WHERE t.run_pk = $1 AND t.task_id = d.task_id;

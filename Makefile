@@ -1,0 +1,43 @@
+# LVAO data platform — every workflow is a target; `make help` lists them.
+SHELL := /bin/bash
+export GOTOOLCHAIN := local
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+
+GO ?= go
+TEST_TIMEOUT ?= 30m
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: local
+local: ## Run the whole platform locally (harness: functions, queues, cron, S3, Postgres)
+	$(GO) run ./local serve
+
+.PHONY: deps
+deps: ## Start/install what the tests need (Postgres, NATS, apt packages)
+	@tests/setup.sh
+
+.PHONY: test
+test: deps ## go vet and every test (the command CI runs)
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+.PHONY: test-short
+test-short: ## Fast tests only (no browser, no npm, no chaos)
+	$(GO) test -short -count=1 ./...
+
+.PHONY: bench
+bench: deps ## Benchmarks; figures go to tests/bench/RESULTS.md
+	cd tests/bench && $(GO) run . -out RESULTS.md
+
+.PHONY: lint
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+.PHONY: dags
+dags: ## Validate the DAG files
+	$(GO) run ./local dag validate
