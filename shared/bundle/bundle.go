@@ -6,9 +6,11 @@ package bundle
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/lvao/dataplatform/shared/builtin"
@@ -17,9 +19,11 @@ import (
 	"github.com/lvao/dataplatform/shared/dag"
 	"github.com/lvao/dataplatform/shared/dags"
 	"github.com/lvao/dataplatform/shared/engine"
+	"github.com/lvao/dataplatform/shared/objectstore"
 	"github.com/lvao/dataplatform/shared/queue"
 	"github.com/lvao/dataplatform/shared/runtime"
 	"github.com/lvao/dataplatform/shared/store"
+	"github.com/lvao/dataplatform/shared/tasklog"
 )
 
 // Function is one deployed function.
@@ -105,13 +109,26 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Secrets are masked in task logs and stdout (values of secret
+	// variables; FromEnv passes config.SecretValues(os.LookupEnv)).
+	Secrets []string
+	// NoTaskLogs keeps task logs on stdout only (no S3 upload).
+	NoTaskLogs bool
 }
 
 // Build connects to the database (migrating it), the queue, and loads DAGs.
 func Build(ctx context.Context, cfg *config.Config, opts Options) (*Deps, error) {
 	d := &Deps{Config: cfg, Logger: opts.Logger, Dags: opts.Dags, Publisher: opts.Publisher, Lease: cfg.TaskLease, Now: opts.Now}
 	if d.Logger == nil {
-		d.Logger = slog.New(slog.NewJSONHandler(stdout, nil))
+		d.Logger = slog.New(slog.NewJSONHandler(maskWriter{w: stdout, r: tasklog.Masker(opts.Secrets)}, nil))
+	}
+	if !opts.NoTaskLogs {
+		s3c := objectstore.NewClient(objectstore.FromConfig(cfg))
+		logger := d.Logger
+		d.Logs = func(ctx context.Context, key string) runtime.LogWriter {
+			return tasklog.Open(tasklog.Config{Client: s3c, Bucket: cfg.LogsBucket, FlushInterval: cfg.LogFlushInterval,
+				Secrets: opts.Secrets, Logger: logger}, key)
+		}
 	}
 	if d.Dags == nil {
 		set, err := LoadDags()
@@ -160,4 +177,17 @@ func (d *Deps) Handler(f Function) http.Handler {
 	}
 	return runtime.NewHandler(runtime.Config{Engine: d.Engine, Function: f.Name, Task: f.Task(d), Lease: d.Lease,
 		FunctionTimeout: d.FunctionTimeout, Logger: d.Logger, Crash: d.Crash, Logs: d.Logs, Now: d.Now})
+}
+
+// maskWriter masks secret values in JSON log lines written to stdout.
+type maskWriter struct {
+	w io.Writer
+	r *strings.Replacer
+}
+
+func (m maskWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(m.w, m.r.Replace(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -51,7 +51,7 @@ func buildFromEnv(ctx context.Context, f Function) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := Build(ctx, cfg, Options{})
+	d, err := Build(ctx, cfg, Options{Secrets: config.SecretValues(os.LookupEnv)})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,175 @@
+package runtime_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/lvao/dataplatform/shared/dag"
+	"github.com/lvao/dataplatform/shared/engine"
+	"github.com/lvao/dataplatform/shared/objectstore"
+	"github.com/lvao/dataplatform/shared/queue"
+	"github.com/lvao/dataplatform/shared/runtime"
+	"github.com/lvao/dataplatform/shared/store/storetest"
+	"github.com/lvao/dataplatform/shared/tasklog"
+)
+
+type fixture struct {
+	eng     *engine.Engine
+	s3      *s3.Client
+	mu      sync.Mutex
+	pending []queue.Message
+	flushed chan string
+}
+
+func newFixture(t *testing.T, yaml string) *fixture {
+	t.Helper()
+	set, err := dag.Load(dag.ValidateOptions{}, dag.Source{FS: fstest.MapFS{"d.yaml": {Data: []byte(yaml)}}, Dir: ".", Name: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{flushed: make(chan string, 1000)}
+	f.eng = engine.New(engine.Config{Store: storetest.Open(t, 5), Dags: func() *dag.Set { return set },
+		Publisher: queue.PublisherFunc(func(_ context.Context, _ string, body []byte) error {
+			m, _ := queue.Decode(body)
+			f.mu.Lock()
+			f.pending = append(f.pending, m)
+			f.mu.Unlock()
+			return nil
+		})})
+	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(srv.Close)
+	f.s3 = objectstore.NewClient(objectstore.Config{Endpoint: srv.URL, AccessKey: "k", SecretKey: "s"})
+	if _, err := f.s3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("logs")}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) handler(task runtime.TaskFunc) *runtime.Handler {
+	return runtime.NewHandler(runtime.Config{Engine: f.eng, Function: "fn", Task: task,
+		Logs: func(ctx context.Context, key string) runtime.LogWriter {
+			return tasklog.Open(tasklog.Config{Client: f.s3, Bucket: "logs", FlushInterval: 20 * time.Millisecond,
+				Secrets: []string{"s3cr3t-value"}, OnFlush: func(k string, _ int) { f.flushed <- k }}, key)
+		}})
+}
+
+func (f *fixture) next(t *testing.T) queue.Message {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.pending) == 0 {
+		t.Fatal("no message published")
+	}
+	m := f.pending[0]
+	f.pending = f.pending[1:]
+	return m
+}
+
+func (f *fixture) log(t *testing.T, key string) string {
+	t.Helper()
+	out, err := f.s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("logs"), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("log %s: %v", key, err)
+	}
+	defer out.Body.Close()
+	b, _ := io.ReadAll(out.Body)
+	return string(b)
+}
+
+func post(h http.Handler, method string, body []byte) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, "/", bytes.NewReader(body)))
+	return rec
+}
+
+func TestLogIsInS3WhileTheTaskRuns(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "dag_id: d\ntasks: [{id: talk, function: fn}]\n")
+	release := make(chan struct{})
+	h := f.handler(func(ctx context.Context, task *runtime.Task) (any, error) {
+		task.Logger.Info("starting", "token", "s3cr3t-value")
+		task.Logger.Info("step 1 done")
+		<-release // the task is still running while the test reads S3
+		task.Logger.Info("step 2 done")
+		return nil, nil
+	})
+	run, _, err := f.eng.Trigger(context.Background(), engine.TriggerParams{DagID: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := f.next(t)
+	done := make(chan *httptest.ResponseRecorder)
+	go func() { done <- post(h, "POST", msg.Encode()) }()
+	key := tasklog.Key("d", run.RunID, "talk", 1)
+	select {
+	case <-f.flushed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no log upload while the task runs")
+	}
+	running := f.log(t, key)
+	if !strings.Contains(running, "INFO starting token=***") || !strings.Contains(running, "step 1 done") || strings.Contains(running, "step 2") {
+		t.Fatalf("log while running: %q", running)
+	}
+	close(release)
+	rec := <-done
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"status":"success"`) {
+		t.Fatalf("answer %d %s", rec.Code, rec.Body)
+	}
+	final := f.log(t, key)
+	if !strings.Contains(final, "step 2 done") || !strings.Contains(final, "task succeeded") || strings.Contains(final, "s3cr3t-value") {
+		t.Fatalf("final log %q", final)
+	}
+	// A duplicate of the message: 200, ignored, code not run again.
+	if rec := post(h, "POST", msg.Encode()); rec.Code != 200 || !strings.Contains(rec.Body.String(), "ignored") {
+		t.Fatalf("duplicate: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestPanicIsAFailureWithItsMessageInTheLog(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "dag_id: d\ntasks: [{id: p, function: fn}]\n")
+	h := f.handler(func(ctx context.Context, task *runtime.Task) (any, error) { panic("nil map somewhere") })
+	run, _, _ := f.eng.Trigger(context.Background(), engine.TriggerParams{DagID: "d"})
+	rec := post(h, "POST", f.next(t).Encode())
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"status":"failed"`) {
+		t.Fatalf("answer %d %s", rec.Code, rec.Body)
+	}
+	if l := f.log(t, tasklog.Key("d", run.RunID, "p", 1)); !strings.Contains(l, "task panicked: nil map somewhere") || strings.Contains(l, "goroutine ") {
+		t.Fatalf("log %q", l)
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "dag_id: d\ntasks: [{id: p, function: fn}]\n")
+	h := f.handler(func(ctx context.Context, task *runtime.Task) (any, error) { return nil, nil })
+	cases := []struct {
+		method string
+		body   []byte
+		code   int
+	}{
+		{"GET", nil, 405},
+		{"POST", []byte("not json"), 400},
+		{"POST", []byte(`{"dag_id":"d","run_id":"r","task_id":"p"}`), 400}, // try_number missing
+		{"POST", bytes.Repeat([]byte("x"), runtime.MaxBody+1), 413},
+		{"POST", queue.Message{DagID: "d", RunID: "nope", TaskID: "p", TryNumber: 1}.Encode(), 200}, // stale: ignored
+	}
+	for _, c := range cases {
+		if rec := post(h, c.method, c.body); rec.Code != c.code {
+			t.Errorf("%s %.40q: %d %s, want %d", c.method, c.body, rec.Code, rec.Body, c.code)
+		}
+	}
+}
