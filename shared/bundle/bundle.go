@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lvao/dataplatform/shared/artifact"
 	"github.com/lvao/dataplatform/shared/builtin"
 	"github.com/lvao/dataplatform/shared/config"
 	"github.com/lvao/dataplatform/shared/coordinator"
@@ -96,6 +97,7 @@ type Deps struct {
 	FunctionTimeout time.Duration
 	Crash           func(queue.Message) bool
 	Logs            func(ctx context.Context, key string) runtime.LogWriter
+	Artifacts       *artifact.Store
 	Now             func() time.Time
 }
 
@@ -122,8 +124,9 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Deps, error)
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewJSONHandler(maskWriter{w: stdout, r: tasklog.Masker(opts.Secrets)}, nil))
 	}
+	s3c := objectstore.NewClient(objectstore.FromConfig(cfg))
+	d.Artifacts = &artifact.Store{Client: s3c, Bucket: cfg.DataBucket}
 	if !opts.NoTaskLogs {
-		s3c := objectstore.NewClient(objectstore.FromConfig(cfg))
 		logger := d.Logger
 		d.Logs = func(ctx context.Context, key string) runtime.LogWriter {
 			return tasklog.Open(tasklog.Config{Client: s3c, Bucket: cfg.LogsBucket, FlushInterval: cfg.LogFlushInterval,
@@ -176,7 +179,7 @@ func (d *Deps) Handler(f Function) http.Handler {
 		return f.Handler(d)
 	}
 	return runtime.NewHandler(runtime.Config{Engine: d.Engine, Function: f.Name, Task: f.Task(d), Lease: d.Lease,
-		FunctionTimeout: d.FunctionTimeout, Logger: d.Logger, Crash: d.Crash, Logs: d.Logs, Now: d.Now})
+		FunctionTimeout: d.FunctionTimeout, Logger: d.Logger, Crash: d.Crash, Logs: d.Logs, Artifacts: d.Artifacts, Now: d.Now})
 }
 
 // maskWriter masks secret values in JSON log lines written to stdout.

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/lvao/dataplatform/shared/artifact"
 	"github.com/lvao/dataplatform/shared/dag"
 	"github.com/lvao/dataplatform/shared/engine"
 	"github.com/lvao/dataplatform/shared/queue"
@@ -37,6 +38,8 @@ type Config struct {
 	FunctionTimeout time.Duration
 	// Logger receives the runtime's JSON logs (stdout). Default: discard.
 	Logger *slog.Logger
+	// Artifacts is where tasks write large outputs; nil disables them.
+	Artifacts *artifact.Store
 	// Logs opens an attempt's log writer (S3); nil keeps stdout only.
 	Logs func(ctx context.Context, key string) LogWriter
 	// Crash, when it returns true for a message, aborts the attempt mid-run
@@ -211,7 +214,7 @@ func (h *Handler) execute(ctx context.Context, msg queue.Message, run *store.Run
 	defer stopBeat()
 
 	t := &Task{DagID: run.DagID, RunID: run.RunID, TaskID: msg.TaskID, TryNumber: msg.TryNumber,
-		LogicalDate: run.LogicalDate, Args: args, Params: params, Logger: log, runPK: run.PK, store: h.cfg.Engine.Store()}
+		LogicalDate: run.LogicalDate, Args: args, Params: params, Logger: log, runPK: run.PK, store: h.cfg.Engine.Store(), artifacts: h.cfg.Artifacts}
 	done := make(chan engine.Outcome, 1)
 	go func() {
 		defer func() {

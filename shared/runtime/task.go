@@ -8,9 +8,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
+	"github.com/lvao/dataplatform/shared/artifact"
 	"github.com/lvao/dataplatform/shared/store"
 )
 
@@ -31,8 +33,26 @@ type Task struct {
 	// Logger writes to the attempt's log (and stdout as JSON).
 	Logger *slog.Logger
 
-	runPK int64
-	store *store.Store
+	runPK     int64
+	store     *store.Store
+	artifacts *artifact.Store
+}
+
+// CreateArtifact starts writing an output of this task
+// (artifacts/<dag>/<run>/<task>/<name>; gzip when name ends in .gz).
+func (t *Task) CreateArtifact(ctx context.Context, name string) (*artifact.Writer, error) {
+	if t.artifacts == nil {
+		return nil, fmt.Errorf("artifacts are not configured (DATA_BUCKET / S3)")
+	}
+	return t.artifacts.Create(ctx, artifact.Ref{DagID: t.DagID, RunID: t.RunID, TaskID: t.TaskID, Name: name})
+}
+
+// OpenArtifact reads an output of a task of the same run.
+func (t *Task) OpenArtifact(ctx context.Context, taskID, name string) (io.ReadCloser, error) {
+	if t.artifacts == nil {
+		return nil, fmt.Errorf("artifacts are not configured (DATA_BUCKET / S3)")
+	}
+	return t.artifacts.Open(ctx, artifact.Ref{DagID: t.DagID, RunID: t.RunID, TaskID: taskID, Name: name})
 }
 
 // DecodeArgs decodes the args into v (a struct with json tags); unknown
