@@ -173,3 +173,18 @@ func TestBadRequests(t *testing.T) {
 		}
 	}
 }
+
+func TestDatabaseDownAnswers503SoTheQueueRedelivers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "dag_id: d\ntasks: [{id: p, function: fn}]\n")
+	h := f.handler(func(ctx context.Context, task *runtime.Task) (any, error) { return nil, nil })
+	if _, _, err := f.eng.Trigger(context.Background(), engine.TriggerParams{DagID: "d"}); err != nil {
+		t.Fatal(err)
+	}
+	msg := f.next(t)
+	f.eng.Store().Close()
+	rec := post(h, "POST", msg.Encode())
+	if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), "postgres") {
+		t.Fatalf("answer %d %s", rec.Code, rec.Body)
+	}
+}
