@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestHelpOfEveryCommand(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"--help"}, {"serve", "--help"}, {"dag", "run", "--help"}, {"dag", "validate", "--help"},
+		{"dag", "list", "--help"}, {"invoke", "--help"},
+	} {
+		r := run(t, args...)
+		if r.code != ExitOK || !strings.Contains(r.stdout, "Usage") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	r := run(t, "dag", "run", "--help")
+	for _, flag := range []string{"--conf", "--dags", "--json", "--timeout", "--duplicate-rate", "--drop-rate", "--crash-rate"} {
+		if !strings.Contains(r.stdout, strings.TrimPrefix(flag, "-")) {
+			t.Errorf("dag run --help does not mention %s", flag)
+		}
+	}
+	if r := run(t, "nope"); r.code != ExitBadInput {
+		t.Errorf("unknown command: exit %d", r.code)
+	}
+}
+
+func TestDagValidateAndList(t *testing.T) {
+	t.Parallel()
+	good := writeDag(t, "dag_id: listed_dag\nschedule: \"0 3 * * *\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: t, function: noop}]\n")
+	r := run(t, "dag", "list", "--dags", good)
+	if r.code != ExitOK || !strings.Contains(r.stdout, "listed_dag") || !strings.Contains(r.stdout, "0 3 * * *") || !strings.Contains(r.stdout, "example_fanout") {
+		t.Fatalf("list: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, "dag", "validate", "--dags", good); r.code != ExitOK {
+		t.Fatalf("validate: exit %d stderr %q", r.code, r.stderr)
+	}
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, "bad.yaml"), []byte("dag_id: broken\ntasks: [{id: t, function: nosuch}, {id: t, function: noop}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, "dag", "validate", "--dags", bad)
+	if r.code != ExitFailed || !strings.Contains(r.stderr, "bad.yaml") || !strings.Contains(r.stderr, "broken") {
+		t.Fatalf("validate bad: exit %d stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestInvokeCoordinatorTick(t *testing.T) {
+	t.Parallel()
+	r := run(t, "invoke", "coordinator", "--data", `{"action":"tick"}`)
+	if r.code != ExitOK || !strings.HasPrefix(r.stdout, "200 OK\n") || !strings.Contains(r.stdout, "runs_created") {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, "invoke", "coordinator", "--data", `{"action":"dance"}`)
+	if r.code != ExitFailed || !strings.HasPrefix(r.stdout, "400 ") {
+		t.Fatalf("bad action: exit %d stdout %q", r.code, r.stdout)
+	}
+	if r := run(t, "invoke", "no-such-function"); r.code != ExitBadInput {
+		t.Fatalf("unknown function: exit %d stderr %q", r.code, r.stderr)
+	}
+}

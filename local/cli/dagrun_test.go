@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lvao/dataplatform/local/harness/harnesstest"
+	"github.com/lvao/dataplatform/shared/engine"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// run runs the command in-process with a schema of the test's own and an
+// S3 directory of its own.
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	env, _ := harnesstest.Env(t, map[string]string{"TASK_LEASE": "2s", "REQUEUE_AFTER": "1s"})
+	var out, errb bytes.Buffer
+	m := &Main{Env: env, Stdout: &out, Stderr: &errb}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if len(args) > 1 && (args[0] == "dag" && args[1] == "run" || args[0] == "invoke") {
+		args = append(args, "--s3-dir", t.TempDir(), "--tick", "200ms")
+	}
+	code := m.Run(ctx, args)
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// writeDag writes one DAG file into a new directory and returns the directory.
+func writeDag(t *testing.T, yml string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "dag.yaml"), []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func decodeDoc(t *testing.T, r result) engine.RunDoc {
+	t.Helper()
+	var doc engine.RunDoc
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("stdout is not the run document: %v\n%s\nstderr: %s", err, r.stdout, r.stderr)
+	}
+	return doc
+}
+
+func TestDagRunSucceedsEvenWhenPaused(t *testing.T) {
+	t.Parallel()
+	dir := writeDag(t, `
+dag_id: cli_ok
+paused: true
+params:
+  who: {type: string, default: world}
+tasks:
+  - {id: first, function: noop, args: {hello: "{{ params.who }}"}}
+  - {id: second, function: noop, depends_on: [first]}
+`)
+	r := run(t, "dag", "run", "cli_ok", "--dags", dir, "--json", "--conf", `{"who":"you"}`)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d, stderr: %s", r.code, r.stderr)
+	}
+	doc := decodeDoc(t, r)
+	var conf map[string]any
+	_ = json.Unmarshal(doc.Conf, &conf)
+	if doc.DagID != "cli_ok" || doc.State != "success" || !strings.HasPrefix(doc.RunID, "manual__") || conf["who"] != "you" {
+		t.Fatalf("run document %+v", doc)
+	}
+	if len(doc.Tasks) != 2 || doc.Tasks[0].TaskID != "first" || doc.Tasks[1].State != "success" || doc.Tasks[1].TryNumber != 1 ||
+		doc.Tasks[0].StartedAt == nil || doc.Tasks[0].EndedAt == nil || doc.Tasks[0].LogKey == "" {
+		t.Fatalf("tasks %+v", doc.Tasks)
+	}
+}
+
+func TestDagRunFailedTaskExitsOne(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	t.Cleanup(srv.Close)
+	dir := writeDag(t, `
+dag_id: cli_fail
+tasks:
+  - {id: call, function: http, retries: 0, args: {url: "`+srv.URL+`"}}
+  - {id: after, function: noop, depends_on: [call]}
+`)
+	r := run(t, "dag", "run", "cli_fail", "--dags", dir, "--json")
+	if r.code != ExitFailed {
+		t.Fatalf("exit %d, want 1; stderr: %s", r.code, r.stderr)
+	}
+	doc := decodeDoc(t, r)
+	if doc.State != "failed" || doc.Tasks[0].State != "failed" || doc.Tasks[1].State != "upstream_failed" || doc.Tasks[0].Error == "" {
+		t.Fatalf("run document %+v", doc)
+	}
+}
+
+func TestDagRunSummaryWithoutJSON(t *testing.T) {
+	t.Parallel()
+	dir := writeDag(t, "dag_id: cli_text\ntasks: [{id: only, function: noop}]\n")
+	r := run(t, "dag", "run", "cli_text", "--dags", dir)
+	if r.code != ExitOK || !strings.Contains(r.stdout, "cli_text") || !strings.Contains(r.stdout, "success") {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	// Not a terminal: no live progress, only the summary.
+	if strings.Contains(r.stdout, "+0.") {
+		t.Fatalf("live progress printed while stdout is not a terminal:\n%s", r.stdout)
+	}
+}
+
+func TestDagRunBadInputExitsTwo(t *testing.T) {
+	t.Parallel()
+	dir := writeDag(t, "dag_id: cli_params\nparams: {n: {type: integer, default: 1}}\ntasks: [{id: t, function: noop}]\n")
+	for name, args := range map[string][]string{
+		"unknown DAG":          {"dag", "run", "no_such_dag", "--dags", dir},
+		"conf not JSON":        {"dag", "run", "cli_params", "--dags", dir, "--conf", "{not json"},
+		"conf not an object":   {"dag", "run", "cli_params", "--dags", dir, "--conf", "[1]"},
+		"conf unknown param":   {"dag", "run", "cli_params", "--dags", dir, "--conf", `{"m": 2}`},
+		"conf wrong type":      {"dag", "run", "cli_params", "--dags", dir, "--conf", `{"n": "two"}`},
+		"no DAG id":            {"dag", "run", "--dags", dir},
+		"unknown flag":         {"dag", "run", "cli_params", "--nope"},
+		"chaos rate too large": {"dag", "run", "cli_params", "--crash-rate", "2"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, args...)
+			if r.code != ExitBadInput {
+				t.Fatalf("exit %d, want 2; stderr %q", r.code, r.stderr)
+			}
+			if strings.Contains(r.stderr, "goroutine ") || strings.TrimSpace(r.stderr) == "" {
+				t.Fatalf("stderr should be a clear message: %q", r.stderr)
+			}
+		})
+	}
+	r := run(t, "dag", "run", "no_such_dag", "--dags", dir)
+	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], `unknown DAG "no_such_dag"`) {
+		t.Fatalf("stderr %q, want one line naming the DAG", r.stderr)
+	}
+}

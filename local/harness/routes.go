@@ -1,0 +1,70 @@
+package harness
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/lvao/dataplatform/shared/queue"
+)
+
+// routes mounts the functions and the harness's own pages. The harness's
+// pages need no token: they only exist on the developer's loopback.
+func (p *Platform) routes(mux *http.ServeMux) {
+	mux.Handle("/functions/", p.Emulator)
+	mux.HandleFunc("GET /harness/dead-letters", func(w http.ResponseWriter, r *http.Request) {
+		dead := p.Queue.DeadLetters()
+		if dead == nil {
+			dead = []queue.DeadLetter{}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(dead)
+	})
+	mux.HandleFunc("GET /harness/stats", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"queue": p.Queue.Stats(), "crashes": p.Crashes()})
+	})
+	mux.HandleFunc("GET /harness/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte(p.Summary()))
+	})
+}
+
+// Summary lists the URLs of the platform (printed by serve, served at /).
+func (p *Platform) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "LVAO local harness on %s\n\nFunctions (X-Auth-Token on private ones):\n", p.URL)
+	for _, f := range p.Functions {
+		var notes []string
+		if f.Private {
+			notes = append(notes, "private")
+		}
+		notes = append(notes, fmt.Sprintf("timeout %s", f.Timeout), fmt.Sprintf("maxScale %d", f.MaxScale))
+		for _, s := range f.Schedules {
+			notes = append(notes, fmt.Sprintf("cron %q", s.Rate))
+		}
+		if len(f.Queues) > 0 {
+			notes = append(notes, "queue")
+		}
+		fmt.Fprintf(&b, "  %-14s %s%s  (%s)\n", f.Name, p.URL, FunctionPath(f.Name), strings.Join(notes, ", "))
+	}
+	for _, f := range p.Functions {
+		if f.Name == "web" {
+			fmt.Fprintf(&b, "\nWeb:           %s%s\n", p.URL, FunctionPath("web"))
+		}
+	}
+	fmt.Fprintf(&b, "\nCoordinator:   %s%s\n", p.URL, FunctionPath("coordinator"))
+	if p.EmbeddedS3 {
+		fmt.Fprintf(&b, "S3:            %s (embedded, data in %s; buckets %s, %s)\n", p.S3Endpoint, p.S3Dir, p.Config.LogsBucket, p.Config.DataBucket)
+	} else {
+		fmt.Fprintf(&b, "S3:            %s (S3_ENDPOINT; buckets %s, %s)\n", p.S3Endpoint, p.Config.LogsBucket, p.Config.DataBucket)
+	}
+	fmt.Fprintf(&b, "Dead letters:  %s/harness/dead-letters\n", p.URL)
+	fmt.Fprintf(&b, "Database:      %s (schema %s)\n", RedactURL(p.Config.DatabaseURL), p.Config.DatabaseSchema)
+	return b.String()
+}
