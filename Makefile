@@ -38,6 +38,10 @@ lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 
+.PHONY: package
+package: ## Build the deployment zip and compile every function from it, as Scaleway does
+	tests/deploy/package.sh $(or $(STAGE),preprod)
+
 .PHONY: dags
 dags: ## Validate the DAG files
 	$(GO) run ./local dag validate

@@ -75,6 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	sqsEndpoint := fs.String("sqs-endpoint", getenv("SQS_ENDPOINT"), "SQS endpoint (env SQS_ENDPOINT; default: the one the Scaleway API reports)")
 	apiURL := fs.String("scw-api-url", orDefault(getenv("SCW_API_URL"), defaultAPIURL), "Scaleway API URL (env SCW_API_URL)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
+	wait := fs.Duration("wait", 0, "check: retry this long while problems remain (triggers the plugin is still creating)")
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
@@ -89,28 +90,43 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "triggers %s: %v\n", cmd, err)
 		return 2
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, *timeout+*wait)
 	defer cancel()
 
-	if err := execute(ctx, cmd, planner, stdout); err != nil {
+	if err := execute(ctx, cmd, planner, *wait, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "triggers %s --stage %s: %v\n", cmd, *stage, err)
 		return 1
 	}
 	return 0
 }
 
-func execute(ctx context.Context, cmd string, p *topology.Planner, stdout io.Writer) error {
+// checkPollInterval is how often `check --wait` looks again.
+var checkPollInterval = 10 * time.Second
+
+func execute(ctx context.Context, cmd string, p *topology.Planner, wait time.Duration, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "check":
-		plan, err := p.Check(ctx)
-		if err != nil {
-			return err
+		deadline := time.Now().Add(wait)
+		for {
+			plan, err := p.Check(ctx)
+			if err != nil {
+				return err
+			}
+			if len(plan.Problems) > 0 && len(plan.Changes) == 0 && time.Now().Add(checkPollInterval).Before(deadline) {
+				fmt.Fprintf(stderr, "%d problem(s) left, looking again in %s: %v\n", len(plan.Problems), checkPollInterval, plan.Err())
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(checkPollInterval):
+				}
+				continue
+			}
+			plan.Write(stdout)
+			if len(plan.Changes) > 0 {
+				return fmt.Errorf("%d change(s) to apply: run `go run ./triggers apply --stage %s`", len(plan.Changes), p.Stage.Name)
+			}
+			return plan.Err()
 		}
-		plan.Write(stdout)
-		if len(plan.Changes) > 0 {
-			return fmt.Errorf("%d change(s) to apply: run `go run ./triggers apply --stage %s`", len(plan.Changes), p.Stage.Name)
-		}
-		return plan.Err()
 	case "apply":
 		plan, err := p.Plan(ctx)
 		if err != nil {

@@ -245,9 +245,14 @@ func (p *Planner) planQueues(ctx context.Context, plan *Plan, activated bool, en
 
 		// The queue exists: compare with the ARN known now. An unknown ARN (dead-letter
 		// queue still to create) means the redrive policy must be set anyway.
-		want := q.attributes(dlq.arn)
-		if !isDLQ && dlq.arn == "" {
+		var want map[string]string
+		switch {
+		case isDLQ:
+			want = q.attributes("")
+		case dlq.arn == "":
 			want = q.attributes(fmt.Sprintf("<arn of %s>", dlq.name))
+		default:
+			want = q.attributes(dlq.arn)
 		}
 		var diffs []string
 		names := sortedKeys(want)
