@@ -25,6 +25,7 @@ import (
 	"github.com/lvao/dataplatform/shared/runtime"
 	"github.com/lvao/dataplatform/shared/store"
 	"github.com/lvao/dataplatform/shared/tasklog"
+	"github.com/lvao/dataplatform/shared/web"
 )
 
 // Function is one deployed function.
@@ -45,6 +46,7 @@ var Functions = []Function{
 	{Name: "noop", Private: true, Task: func(*Deps) runtime.TaskFunc { return builtin.Noop }},
 	{Name: "http", Private: true, Task: func(*Deps) runtime.TaskFunc { return builtin.HTTP(http.DefaultClient) }},
 	{Name: "trigger-dag", Private: true, Task: func(d *Deps) runtime.TaskFunc { return builtin.TriggerDag(d.Engine) }},
+	{Name: "web", Handler: func(d *Deps) http.Handler { return web.New(web.FromConfig(d.Config, d.Store, d.Engine, d.Logger)) }},
 }
 
 // Lookup returns the function named name.
@@ -120,7 +122,8 @@ type Options struct {
 
 // Build connects to the database (migrating it), the queue, and loads DAGs.
 func Build(ctx context.Context, cfg *config.Config, opts Options) (*Deps, error) {
-	d := &Deps{Config: cfg, Logger: opts.Logger, Dags: opts.Dags, Publisher: opts.Publisher, Lease: cfg.TaskLease, Now: opts.Now}
+	d := &Deps{Config: cfg, Logger: opts.Logger, Dags: opts.Dags, Publisher: opts.Publisher, Lease: cfg.TaskLease,
+		FunctionTimeout: cfg.FunctionTimeout, Now: opts.Now}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewJSONHandler(maskWriter{w: stdout, r: tasklog.Masker(opts.Secrets)}, nil))
 	}

@@ -70,6 +70,9 @@ type Config struct {
 	RequeueAfter time.Duration
 	// LogFlushInterval is how often a running task's log is flushed to S3. Default 3s.
 	LogFlushInterval time.Duration
+	// FunctionTimeout is the function's own timeout: a task's execution
+	// timeout when its DAG sets none. Default 15m.
+	FunctionTimeout time.Duration
 }
 
 // Secret names the variables whose values are masked in logs.
@@ -174,6 +177,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 	c.TaskLease = dur("TASK_LEASE", 60*time.Second)
 	c.RequeueAfter = dur("REQUEUE_AFTER", 2*time.Minute)
 	c.LogFlushInterval = dur("LOG_FLUSH_INTERVAL", 3*time.Second)
+	c.FunctionTimeout = dur("FUNCTION_TIMEOUT", 15*time.Minute)
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return nil, &Error{Problems: problems}

@@ -76,6 +76,9 @@ func NewHandler(cfg Config) *Handler {
 	return &Handler{cfg: cfg}
 }
 
+// deadlineMargin is left before the platform's deadline to record the outcome.
+const deadlineMargin = 2 * time.Second
+
 // MaxBody bounds a request body (the platform's 6 MiB).
 const MaxBody = 6 << 20
 
@@ -205,6 +208,14 @@ func (h *Handler) execute(ctx context.Context, msg queue.Message, run *store.Run
 	timeout := spec.Policy(task).ExecutionTimeout
 	if timeout <= 0 {
 		timeout = h.cfg.FunctionTimeout
+	}
+	// The platform's deadline (the function timeout, when the request
+	// carries it) comes first: end the attempt cleanly just before it so
+	// its failure is recorded instead of becoming a zombie.
+	if d, ok := ctx.Deadline(); ok {
+		if left := time.Until(d) - deadlineMargin; left < timeout {
+			timeout = max(left, time.Millisecond)
+		}
 	}
 	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
