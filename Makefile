@@ -18,7 +18,7 @@ local: ## Run the whole platform locally (harness: functions, queues, cron, S3, 
 
 .PHONY: deps
 deps: ## Start/install what the tests need (Postgres, NATS, apt packages)
-	@tests/setup.sh
+	@tests/setup.sh chromium chromium-driver
 
 .PHONY: test
 test: deps ## go vet and every test (the command CI runs)
@@ -32,6 +32,7 @@ test-short: ## Fast tests only (no browser, no npm, no chaos)
 .PHONY: bench
 bench: deps ## Benchmarks; figures go to tests/bench/RESULTS.md
 	cd tests/bench && $(GO) run . -out RESULTS.md
+	$(GO) run ./tests/webbench -out tests/webbench/RESULTS.md
 
 .PHONY: lint
 lint: ## gofmt and go vet

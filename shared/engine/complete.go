@@ -38,30 +38,33 @@ type AttemptRef struct {
 // longer running under that try (a duplicate, or it was failed as a
 // zombie, cleared or marked meanwhile) nothing changes and recorded is
 // false. In the same transaction downstream tasks become ready; their
-// messages are published after commit.
+// messages are published after commit. Completions of one run proceed in
+// parallel (per-row conditional updates keep them exactly-once and the
+// upstream counts exact); a deadlock between two of them is retried.
 func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recorded bool, err error) {
 	if out.Err == nil && len(out.Result) > MaxResultSize {
 		out = Outcome{Err: fmt.Errorf("task result is %d bytes, over the %d bytes limit: write large outputs as artifacts", len(out.Result), MaxResultSize)}
 	}
 	var ev evaluation
 	var dagID string
-	err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		ev, recorded = evaluation{}, false
-		run, err := tx.RunLock(ctx, a.RunPK)
-		if err != nil {
-			return fmt.Errorf("error locking run: %w", err)
+	for try := 0; ; try++ {
+		err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+			ev, recorded = evaluation{}, false
+			target, ok, err := tx.TaskLockForFinish(ctx, a.RunPK, a.TaskID, a.TryNumber)
+			if err != nil || !ok {
+				return err
+			}
+			dagID = target.Run.DagID
+			if ev, err = e.finishAttempt(ctx, tx, &target, a, out); err != nil {
+				return err
+			}
+			recorded = true
+			return nil
+		})
+		if err == nil || !store.IsRetryable(err) || try >= 5 {
+			break
 		}
-		dagID = run.DagID
-		ok, err := tx.TaskInstanceLockRunning(ctx, a.RunPK, a.TaskID, a.TryNumber)
-		if err != nil || !ok {
-			return err
-		}
-		if ev, err = e.finishAttempt(ctx, tx, &run, a, out); err != nil {
-			return err
-		}
-		recorded = true
-		return nil
-	})
+	}
 	if err != nil {
 		return false, err
 	}
@@ -73,8 +76,9 @@ func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 }
 
 // finishAttempt writes the outcome of a running attempt (locked by the
-// caller with its run) and re-evaluates the run.
-func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, run *store.Run, a AttemptRef, out Outcome) (evaluation, error) {
+// caller) and propagates it to the downstream tasks.
+func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, target *store.FinishTarget, a AttemptRef, out Outcome) (evaluation, error) {
+	run := &target.Run
 	now := e.now()
 	c, err := e.version(ctx, tx, run.DagID, run.VersionHash)
 	if err != nil {
@@ -85,28 +89,23 @@ func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, run *store.Run
 		return evaluation{}, fmt.Errorf("task %s is not in DAG %s version %s", a.TaskID, run.DagID, run.VersionHash)
 	}
 	p := &store.TaskFinishParams{RunPK: a.RunPK, TaskID: a.TaskID, TryNumber: a.TryNumber, Now: now}
-	retryNow := false
+	var prop propagation
 	if out.Err == nil {
 		p.State, p.AttemptOK, p.Result = string(planner.StateSuccess), true, out.Result
 	} else {
 		p.Error = out.Err.Error()
-		ti, err := tx.TaskInstanceGet(ctx, run.DagID, run.RunID, a.TaskID)
-		if err != nil {
-			return evaluation{}, err
-		}
 		policy := c.spec.Policy(task)
-		if a.TryNumber < ti.MaxTries && !out.NoRetry {
+		if a.TryNumber < target.MaxTries && !out.NoRetry {
 			// Failures since the last clear: the first retry waits retry_delay.
-			failed := a.TryNumber - (ti.MaxTries - policy.Retries - 1)
+			failed := a.TryNumber - (target.MaxTries - policy.Retries - 1)
 			delay := policy.Delay(failed)
 			p.State, p.NextRetryAt = string(planner.StateUpForRetry), now.Add(delay)
-			retryNow = delay == 0
+			if delay == 0 {
+				prop.toQueue = append(prop.toQueue, a.TaskID)
+			}
 		} else {
 			p.State = string(planner.StateFailed)
 		}
-	}
-	if err := tx.TaskFinish(ctx, p); err != nil {
-		return evaluation{}, fmt.Errorf("error recording outcome of %s: %w", a.TaskID, err)
 	}
 	changes := []stateChange{{taskID: a.TaskID, old: planner.StateRunning, new: planner.State(p.State)}}
 	if out.Err == nil && out.SkipDownstream {
@@ -118,16 +117,18 @@ func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, run *store.Run
 			changes = append(changes, stateChange{taskID: id, old: planner.StateNone, new: planner.StateSkipped})
 		}
 	}
-	ev, err := e.propagate(ctx, tx, run, c, changes)
+	w := waveOf(c, changes)
+	prop.unfinished += w.unfinished
+	cands, err := tx.TaskFinishAndCount(ctx, p, w.deltas)
 	if err != nil {
-		return ev, err
+		return evaluation{}, fmt.Errorf("error recording outcome of %s: %w", a.TaskID, err)
 	}
-	if retryNow && run.State == string(planner.RunRunning) {
-		msgs, err := tx.TaskInstanceQueueMany(ctx, run, []string{a.TaskID}, now)
-		if err != nil {
-			return ev, err
-		}
-		ev.msgs = append(ev.msgs, msgs...)
+	next, err := e.decide(ctx, tx, run, c, cands, &prop)
+	if err != nil {
+		return evaluation{}, err
 	}
-	return ev, nil
+	if err := e.cascade(ctx, tx, run, c, next, &prop); err != nil {
+		return evaluation{}, err
+	}
+	return e.settle(ctx, tx, run, c, &prop)
 }

@@ -162,6 +162,9 @@ func (e *Engine) version(ctx context.Context, tx *store.Tx, dagID, hash string) 
 
 // Version is version for callers outside a transaction (the task runtime).
 func (e *Engine) Version(ctx context.Context, dagID, hash string) (*dag.Spec, error) {
+	if c, ok := e.specs.Load(dagID + "@" + hash); ok {
+		return c.(*compiled).spec, nil
+	}
 	var c *compiled
 	err := e.cfg.Store.Read(ctx, func(tx *store.Tx) (err error) {
 		c, err = e.version(ctx, tx, dagID, hash)

@@ -120,6 +120,10 @@ func (e *Engine) startQueuedRuns(ctx context.Context, dagID string) error {
 	var ev evaluation
 	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
 		ev = evaluation{}
+		// Most calls (a run just ended) find nothing queued: skip the lock.
+		if queued, err := tx.RunExistsQueued(ctx, dagID); err != nil || !queued {
+			return err
+		}
 		d, err := tx.DagLock(ctx, dagID)
 		if err != nil {
 			return fmt.Errorf("error locking DAG %s: %w", dagID, err)

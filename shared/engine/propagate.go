@@ -14,99 +14,111 @@ type stateChange struct {
 	old, new planner.State
 }
 
-// propagate is the incremental evaluation after tasks changed state (the
-// path of every completion): it updates the upstream counts of their
-// direct downstream tasks, decides those that wait (queue, skip or
-// upstream_failed — cascading in waves), and ends the run when its count
-// of unfinished tasks reaches zero. It reads only the rows it decides,
-// so a completion costs the same in a 10-task DAG and in a 10,000-task
-// fan-in. The caller holds the run's lock.
-func (e *Engine) propagate(ctx context.Context, tx *store.Tx, run *store.Run, c *compiled, changes []stateChange) (evaluation, error) {
-	var ev evaluation
+// wave is the effect of state changes on their direct downstream tasks.
+type wave struct {
+	deltas     []store.UpstreamCounts
+	unfinished int // change of the run's unfinished count
+}
+
+// waveOf computes the upstream-count deltas of the changes' downstream
+// tasks and the change of the unfinished count.
+func waveOf(c *compiled, changes []stateChange) wave {
+	var w wave
+	idx := map[string]int{}
+	for _, ch := range changes {
+		if ch.old == ch.new {
+			continue
+		}
+		switch {
+		case ch.new.Finished() && !ch.old.Finished():
+			w.unfinished--
+		case ch.old.Finished() && !ch.new.Finished():
+			w.unfinished++
+		}
+		for _, d := range c.graph.Downstream(ch.taskID) {
+			i, ok := idx[d]
+			if !ok {
+				i = len(w.deltas)
+				idx[d] = i
+				w.deltas = append(w.deltas, store.UpstreamCounts{TaskID: d})
+			}
+			addCount(&w.deltas[i], ch.old, -1)
+			addCount(&w.deltas[i], ch.new, +1)
+		}
+	}
+	return w
+}
+
+// propagation accumulates what a completion decides.
+type propagation struct {
+	toQueue    []string
+	unfinished int
+}
+
+// decide applies trigger rules to the candidates that wait (state none)
+// and marks those to skip or fail upstream; it returns the changes made,
+// whose own downstream form the next wave.
+func (e *Engine) decide(ctx context.Context, tx *store.Tx, run *store.Run, c *compiled, cands []store.Candidate, p *propagation) ([]stateChange, error) {
+	sort.Slice(cands, func(i, j int) bool { return c.graph.Order(cands[i].TaskID) < c.graph.Order(cands[j].TaskID) })
+	var skip, upFailed []string
+	for _, cd := range cands {
+		if cd.State != string(planner.StateNone) {
+			continue
+		}
+		switch c.graph.Decide(cd.TaskID, planner.Counts{Success: cd.Success, Failed: cd.Failed, Skipped: cd.Skipped, UpstreamFailed: cd.UpstreamFailed}) {
+		case planner.DecisionRun:
+			p.toQueue = append(p.toQueue, cd.TaskID)
+		case planner.DecisionSkip:
+			skip = append(skip, cd.TaskID)
+		case planner.DecisionUpstreamFailed:
+			upFailed = append(upFailed, cd.TaskID)
+		}
+	}
 	now := e.now()
-	unfinishedDelta := 0
-	var toQueue []string
+	var changes []stateChange
+	for _, set := range []struct {
+		ids   []string
+		state planner.State
+	}{{skip, planner.StateSkipped}, {upFailed, planner.StateUpstreamFailed}} {
+		done, err := tx.TaskInstanceSetStateMany(ctx, run.PK, set.ids, string(set.state), now)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range done {
+			changes = append(changes, stateChange{taskID: id, old: planner.StateNone, new: set.state})
+		}
+	}
+	return changes, nil
+}
+
+// cascade runs the waves that follow tasks marked skipped or
+// upstream_failed, until no task changes.
+func (e *Engine) cascade(ctx context.Context, tx *store.Tx, run *store.Run, c *compiled, changes []stateChange, p *propagation) error {
 	for len(changes) > 0 {
-		deltas := map[string]*store.UpstreamCounts{}
-		var cands []string
-		for _, ch := range changes {
-			if ch.old == ch.new {
-				continue
-			}
-			switch {
-			case ch.new.Finished() && !ch.old.Finished():
-				unfinishedDelta--
-			case ch.old.Finished() && !ch.new.Finished():
-				unfinishedDelta++
-			}
-			for _, d := range c.graph.Downstream(ch.taskID) {
-				dc, ok := deltas[d]
-				if !ok {
-					dc = &store.UpstreamCounts{TaskID: d}
-					deltas[d] = dc
-					cands = append(cands, d)
-				}
-				addCount(dc, ch.old, -1)
-				addCount(dc, ch.new, +1)
-			}
-		}
-		list := make([]store.UpstreamCounts, 0, len(deltas))
-		for _, d := range cands {
-			list = append(list, *deltas[d])
-		}
-		if err := tx.TaskInstanceAddUpstreamCounts(ctx, run.PK, list); err != nil {
-			return ev, err
-		}
-		if len(cands) == 0 {
-			break
-		}
-		tis, err := tx.TaskInstanceListByIDs(ctx, run.PK, cands)
+		w := waveOf(c, changes)
+		p.unfinished += w.unfinished
+		cands, err := tx.TaskInstanceAddUpstreamCountsReturning(ctx, run.PK, w.deltas)
 		if err != nil {
-			return ev, err
+			return err
 		}
-		sort.Slice(tis, func(i, j int) bool { return c.graph.Order(tis[i].TaskID) < c.graph.Order(tis[j].TaskID) })
-		var skip, upFailed []string
-		for _, ti := range tis {
-			if ti.State != string(planner.StateNone) {
-				continue
-			}
-			switch c.graph.Decide(ti.TaskID, planner.Counts{Success: ti.UpSuccess, Failed: ti.UpFailed,
-				Skipped: ti.UpSkipped, UpstreamFailed: ti.UpUpstreamFailed}) {
-			case planner.DecisionRun:
-				toQueue = append(toQueue, ti.TaskID)
-			case planner.DecisionSkip:
-				skip = append(skip, ti.TaskID)
-			case planner.DecisionUpstreamFailed:
-				upFailed = append(upFailed, ti.TaskID)
-			}
-		}
-		changes = nil
-		for _, set := range []struct {
-			ids   []string
-			state planner.State
-		}{{skip, planner.StateSkipped}, {upFailed, planner.StateUpstreamFailed}} {
-			done, err := tx.TaskInstanceSetStateMany(ctx, run.PK, set.ids, string(set.state), now)
-			if err != nil {
-				return ev, err
-			}
-			for _, id := range done {
-				changes = append(changes, stateChange{taskID: id, old: planner.StateNone, new: set.state})
-			}
+		if changes, err = e.decide(ctx, tx, run, c, cands, p); err != nil {
+			return err
 		}
 	}
-	if run.State == string(planner.RunRunning) && len(toQueue) > 0 {
-		msgs, err := tx.TaskInstanceQueueMany(ctx, run, toQueue, now)
-		if err != nil {
-			return ev, err
-		}
-		ev.msgs = msgs
-	}
-	if unfinishedDelta == 0 {
-		return ev, nil
-	}
-	left, err := tx.RunAddUnfinished(ctx, run.PK, unfinishedDelta)
-	if err != nil || left > 0 {
+	return nil
+}
+
+// settle queues the ready tasks and moves the unfinished count (the run
+// row last); when it reaches zero the run ends, failed if a leaf failed.
+func (e *Engine) settle(ctx context.Context, tx *store.Tx, run *store.Run, c *compiled, p *propagation) (evaluation, error) {
+	var ev evaluation
+	msgs, left, err := tx.TaskQueueAndCount(ctx, run, p.toQueue, run.State == string(planner.RunRunning), p.unfinished, e.now())
+	if err != nil {
 		return ev, err
+	}
+	ev.msgs = msgs
+	if left != 0 || p.unfinished == 0 {
+		return ev, nil
 	}
 	leaves, err := tx.TaskInstanceListByIDs(ctx, run.PK, c.graph.Leaves())
 	if err != nil {
@@ -118,7 +130,7 @@ func (e *Engine) propagate(ctx context.Context, tx *store.Tx, run *store.Run, c 
 	}
 	final := planner.RunStateFromLeaves(states)
 	if run.State != string(final) {
-		if err := tx.RunSetState(ctx, run.PK, string(final), now); err != nil {
+		if err := tx.RunSetState(ctx, run.PK, string(final), e.now()); err != nil {
 			return ev, err
 		}
 		run.State = string(final)

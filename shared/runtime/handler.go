@@ -128,17 +128,8 @@ func (h *Handler) Run(ctx context.Context, msg queue.Message, requestID string) 
 	claim := &store.TaskClaimParams{DagID: msg.DagID, RunID: msg.RunID, TaskID: msg.TaskID, TryNumber: msg.TryNumber,
 		Now: now, LeaseUntil: now.Add(h.cfg.Lease), RequestID: requestID,
 		LogKey: tasklog.Key(msg.DagID, msg.RunID, msg.TaskID, msg.TryNumber)}
-	var runPK int64
-	var claimed bool
-	var run store.Run
-	err := st.InTx(ctx, func(tx *store.Tx) (err error) {
-		runPK, claimed, err = tx.TaskClaim(ctx, claim)
-		if err != nil || !claimed {
-			return err
-		}
-		run, err = tx.RunGetByPK(ctx, runPK)
-		return err
-	})
+	run, claimed, err := st.TaskClaim(ctx, claim)
+	runPK := run.PK
 	if err != nil {
 		log.ErrorContext(ctx, "claim failed", "error", err)
 		return http.StatusServiceUnavailable, response{Status: "error", Detail: "database unavailable"}

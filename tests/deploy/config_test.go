@@ -19,9 +19,8 @@ import (
 // notDeployed lists the variables of shared/config that serverless.yml deliberately leaves
 // out, with the reason. Every other variable must be in provider.env or provider.secret.
 var notDeployed = map[string]string{
-	"NATS_URL":        "deployments use Scaleway Queues (QUEUE_BACKEND=sqs); NATS is an alternative backend",
-	"NATS_CREDS":      "deployments use Scaleway Queues (QUEUE_BACKEND=sqs); NATS is an alternative backend",
-	"COORDINATOR_URL": "the coordinator's URL is known only once deployed; set it when the web function is added",
+	"NATS_URL":   "deployments use Scaleway Queues (QUEUE_BACKEND=sqs); NATS is an alternative backend",
+	"NATS_CREDS": "deployments use Scaleway Queues (QUEUE_BACKEND=sqs); NATS is an alternative backend",
 }
 
 // configVars is what shared/config reads: every get("NAME", …), dur("NAME", …) and

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sync"
 	"testing"
@@ -83,6 +84,8 @@ func nodeEnv(t *testing.T) []string {
 	return env
 }
 
+var envRef = regexp.MustCompile(`\$\{env:([A-Z0-9_]+)\}`)
+
 // secretEnv gives every ${env:NAME} of serverless.yml a recognisable dummy value.
 func secretEnv(t *testing.T) map[string]string {
 	t.Helper()
@@ -90,6 +93,14 @@ func secretEnv(t *testing.T) map[string]string {
 	out := map[string]string{}
 	for name := range raw.Provider.Secret {
 		out[name] = "dummy-" + name
+	}
+	// Function-level variables from the CD environment (e.g. web's COORDINATOR_URL).
+	text, err := os.ReadFile(filepath.Join(repoRoot, "serverless.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range envRef.FindAllStringSubmatch(string(text), -1) {
+		out[m[1]] = "dummy-" + m[1]
 	}
 	return out
 }

@@ -1,0 +1,342 @@
+package transform
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"testing"
+)
+
+// sourcesFile is shared/lvao/sources.json (copied to testdata): the 20
+// source DAGs with their resolved rules.
+type sourcesFile struct {
+	Transformations []string            `json:"transformations"`
+	Kinds           map[string][]string `json:"transformation_kinds"`
+	EORules         []Rule              `json:"eo_normalization_rules"`
+}
+
+func loadSources(t *testing.T) sourcesFile {
+	t.Helper()
+	data, err := os.ReadFile("testdata/sources.json")
+	if err != nil {
+		t.Fatalf("error reading sources: %v", err)
+	}
+	var f sourcesFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatalf("error decoding sources: %v", err)
+	}
+	return f
+}
+
+func loadRefData(t *testing.T) *RefData {
+	t.Helper()
+	d, err := LoadRefData(os.DirFS("testdata/fixtures"))
+	if err != nil {
+		t.Fatalf("error loading reference data: %v", err)
+	}
+	return d
+}
+
+// Every transformation sources.json names is registered with its kind, and
+// every DAG's rules build a normalizer.
+func TestSourcesRulesBuild(t *testing.T) {
+	t.Parallel()
+	f := loadSources(t)
+	reg := DefaultRegistry()
+	for _, name := range f.Kinds["column"] {
+		if reg.Column[name] == nil {
+			t.Errorf("column transformation %s is not registered", name)
+		}
+	}
+	for _, name := range f.Kinds["dataframe"] {
+		if reg.Row[name] == nil {
+			t.Errorf("dataframe transformation %s is not registered", name)
+		}
+	}
+	if got, want := len(reg.Names()), len(f.Transformations); got != want {
+		t.Errorf("registry has %d transformations, sources.json %d", got, want)
+	}
+	file, err := os.Open("testdata/sources.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	dags, err := LoadSourceDAGs(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dags) != 20 {
+		t.Fatalf("got %d sources, want 20", len(dags))
+	}
+	ref := loadRefData(t)
+	for _, dag := range dags {
+		cfg, err := dag.Config(ref)
+		if err != nil {
+			t.Errorf("%s: %v", dag.DagID, err)
+			continue
+		}
+		if len(cfg.ProductMapping) == 0 || len(cfg.NormalizationRules) == 0 {
+			t.Errorf("%s: no product mapping or no rules", dag.DagID)
+		}
+		if _, err := NewNormalizer(cfg, Options{}); err != nil {
+			t.Errorf("%s: %v", dag.DagID, err)
+		}
+	}
+	var ocab SourceDAG
+	for _, d := range dags {
+		if d.DagID == "eo-ocab" {
+			ocab = d
+		}
+	}
+	if ocab.OCA == nil || ocab.OCA.Prefix != "ocab" || !ocab.OCA.DeduplicationSource {
+		t.Errorf("eo-ocab oca = %+v", ocab.OCA)
+	}
+}
+
+func TestRefData(t *testing.T) {
+	t.Parallel()
+	d := loadRefData(t)
+	counts := map[string][2]int{
+		"acteur types":    {len(d.ActeurTypes), 11},
+		"sources":         {len(d.Sources), 76},
+		"labels":          {len(d.Labels), 8},
+		"categories":      {len(d.Categories), 24},
+		"sous-categories": {len(d.SousCategories), 86},
+		"actions":         {len(d.Actions), 11},
+		"acteur services": {len(d.ActeurServices), 17},
+		"mappings":        {len(d.ProductMappings), 5},
+	}
+	for what, c := range counts {
+		if c[0] != c[1] {
+			t.Errorf("%s: got %d, want %d", what, c[0], c[1])
+		}
+	}
+	if d.SousCategories[0].Categorie == "" || len(d.ActeurServices[0].Actions) == 0 {
+		t.Errorf("natural keys not read: %+v %+v", d.SousCategories[0], d.ActeurServices[0])
+	}
+	for _, key := range []string{"sous_categories", "sous_categories_cma", "sous_categories_qualirepar", "sous_categories_3eee"} {
+		m, err := d.ProductMapping(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if unknown := d.UnknownProductCodes(m); len(unknown) > 0 {
+			t.Errorf("%s maps to unknown sous-categories %v", key, unknown)
+		}
+	}
+	// The SINOE mapping names one code the fixtures lack (upstream data).
+	sinoe, _ := d.ProductMapping("sous_categories_sinoe")
+	if got := d.UnknownProductCodes(sinoe); len(got) != 1 || got[0] != "huile_alimentaire" {
+		t.Errorf("sinoe unknown codes: %v", got)
+	}
+	for _, code := range ActeurTypeCodes() {
+		if got := d.UnknownCodes(NewRow(Field{"acteur_type_code", String(code)})); got != nil {
+			t.Errorf("acteur type mapping gives unknown code %s", code)
+		}
+	}
+	bad := NewRow(Field{"source_code", String("nope")}, Field{"label_codes", Strings("ess", "x")})
+	if got := d.UnknownCodes(bad); len(got["source_code"]) != 1 || len(got["label_codes"]) != 1 {
+		t.Errorf("UnknownCodes(%v) = %v", bad, got)
+	}
+}
+
+// ecosystemRow is a data-fair row of an eco-organism, as downloaded.
+const ecosystemRow = `{
+ "nom_de_lorganisme": " Répar'Tout ", "enseigne_commerciale": "Répar Tout",
+ "longitudewgs84": "2,3522", "latitudewgs84": "48,8566",
+ "ecoorganisme": " Ecosystem ", "type_de_point_de_collecte": "Artisan, commerce indépendant",
+ "public_accueilli": "DMA", "exclusivite_de_reprisereparation": "non", "reprise": "1 pour 1",
+ "produitsdechets_acceptes": "Cartouches | Chaussure", "consignes_dacces": " sonner ",
+ "uniquement_sur_rdv": "oui", "adresse_complement": "N/A", "horaires_douverture": "Mo-Fr 09h00-12h00",
+ "site_web": "www.repartout.fr", "email": "pas un email", "labels_etou_bonus": "Agréé Bonus Réparation|ESS",
+ "id_point_apport_ou_reparation": " ID/123 ", "siret": "12345678901234", "siren": null,
+ "adresse_format_ban": "3 rue de la Paix 75002 PARIS CEDEX 02", "telephone": "1 23 45 67 89",
+ "point_dapport_de_service_reparation": "oui", "point_de_reparation": false,
+ "point_dapport_pour_reemploi": "non", "point_de_collecte_ou_de_reprise_des_dechets": "Oui",
+ "service_a_domicile": "oui", "perimetre_dintervention": "10 km|75",
+ "_i": 1, "_id": "x", "_updatedAt": "2025", "_rand": 3, "_geopoint": "48,2", "filiere": "EEE", "_score": null,
+ "latitudemercator": "1", "longitudemercator": "2", "accessible": "oui",
+ "date_fin_point_ephemere": "", "date_debut_point_ephemere": ""
+}`
+
+func ecosystemConfig(t *testing.T) SourceConfig {
+	t.Helper()
+	f := loadSources(t)
+	m, err := loadRefData(t).ProductMapping("sous_categories_3eee")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return SourceConfig{DagID: "eo-ecosystem", NormalizationRules: f.EORules, ProductMapping: m, LabelBonusReparation: "bonusrepar"}
+}
+
+func TestNormalizeEORow(t *testing.T) {
+	t.Parallel()
+	cfg := ecosystemConfig(t)
+	in, err := DecodeRow([]byte(ecosystemRow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := NewNormalizer(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := n.NormalizeRow(in)
+	if err != nil {
+		t.Fatalf("NormalizeRow: %v", err)
+	}
+	if res.Dropped || len(res.Rows) != 1 {
+		t.Fatalf("got %+v", res)
+	}
+	got := res.Rows[0]
+	want := map[string]Value{
+		"identifiant_unique":               String("ecosystem_ID-123"),
+		"identifiant_externe":              String("ID/123"),
+		"source_code":                      String("ecosystem"),
+		"nom":                              String(" Répar'Tout "),
+		"acteur_type_code":                 String("artisan"),
+		"public_accueilli":                 String("Particuliers"),
+		"exclusivite_de_reprisereparation": Bool(false),
+		"uniquement_sur_rdv":               Bool(true),
+		"reprise":                          String("1 pour 1"),
+		"adresse_complement":               String(""),
+		"consignes_dacces":                 String("sonner"),
+		"horaires_osm":                     String("Mo-Fr 09:00-12:00"),
+		"url":                              String("https://www.repartout.fr"),
+		"email":                            String(""),
+		"statut":                           String("ACTIF"),
+		"latitude":                         Float(48.8566),
+		"longitude":                        Float(2.3522),
+		"location":                         String("0101000000a835cd3b4ed1024076e09c11a56d4840"),
+		"label_codes":                      Strings("bonusrepar", "ess"),
+		"siret":                            String("12345678901234"),
+		"siren":                            String("123456789"),
+		"adresse":                          String("3 rue de la Paix"),
+		"code_postal":                      String("75002"),
+		"ville":                            String("Paris"),
+		"telephone":                        String("0123456789"),
+		"acteur_service_codes":             Strings("service_de_reparation", "structure_de_collecte"),
+		"action_codes":                     Strings("reparer", "trier"),
+		"lieu_prestation":                  String(LieuSurPlaceOuADomicile),
+		"sous_categorie_codes":             Strings("cartouches", "chaussures"),
+	}
+	for col, v := range want {
+		if g, ok := got.Lookup(col); !ok || !g.Equal(v) {
+			t.Errorf("%s = %s, want %s", col, g.AppendJSON(nil), v.AppendJSON(nil))
+		}
+	}
+	if ps := got.Get("proposition_service_codes").Items(); len(ps) != 2 {
+		t.Errorf("proposition_service_codes = %s", got.Get("proposition_service_codes").AppendJSON(nil))
+	}
+	if got.Has("_geopoint") || got.Has("ecoorganisme") || got.Has("site_web") {
+		t.Errorf("origin or removed columns kept: %v", got.Columns())
+	}
+	if len(res.Logs) != 1 || res.Logs[0].Exception != ExcEmailWarning || res.Logs[0].IdentifiantUnique != "ecosystem_ID-123" {
+		t.Errorf("logs = %+v", res.Logs)
+	}
+}
+
+// A row without id nor nom: IdentifiantExterneError drops it, but the next
+// rule (clean_identifiant_unique) then raises a plain ValueError, which
+// fails the upstream task; Lenient drops the row instead.
+func TestNormalizeBlockingAndLenient(t *testing.T) {
+	t.Parallel()
+	cfg := ecosystemConfig(t)
+	in, _ := DecodeRow([]byte(ecosystemRow))
+	in.Set("id_point_apport_ou_reparation", String(""))
+	in.Set("nom_de_lorganisme", String("n/a"))
+	_, err := Normalize([]Row{in}, cfg, Options{})
+	var fe *FatalError
+	if !errors.As(err, &fe) || ExceptionName(err) != ExcValueError || fe.Step != "clean_identifiant_unique" {
+		t.Fatalf("strict: got %v", err)
+	}
+	n, _ := NewNormalizer(cfg, Options{Lenient: true})
+	res, err := n.NormalizeRow(in)
+	if err != nil || !res.Dropped || len(res.Rows) != 0 {
+		t.Fatalf("lenient: got %+v, %v", res, err)
+	}
+	names := map[string]bool{}
+	for _, l := range res.Logs {
+		names[l.Exception] = l.Blocking
+	}
+	if !names[ExcIdentifiantExterneError] || !names[ExcValueError] {
+		t.Errorf("lenient logs: %+v", res.Logs)
+	}
+	// An unknown acteur type fails the task from a column transform.
+	in2, _ := DecodeRow([]byte(ecosystemRow))
+	in2.Set("type_de_point_de_collecte", String("kiosque"))
+	if _, err := Normalize([]Row{in2}, cfg, Options{}); ExceptionName(err) != ExcActeurTypeCodeError {
+		t.Errorf("unknown acteur type: got %v", err)
+	}
+}
+
+func TestOpeningHoursSyntax(t *testing.T) {
+	t.Parallel()
+	valid := []string{
+		"24/7", "Mo-Fr 08:00-12:00,13:30-17:00", "Mo-Fr 08:00-12:00; Sa 09:00-12:00; PH off",
+		"Mo,We,Fr 10:00-18:00", "Su[1,-1] 10:00-12:00", "Jan-Mar Mo-Fr 10:00-16:00", "Mo-Su sunrise-sunset",
+		"Mo-Fr 09:00-12:00 \"sur rendez-vous\"", "off", "2024 Dec 24 off", "week 01-10 Mo 08:00-12:00",
+		"Mo-Fr 08:00-18:00 || \"sur appel\"", "Mo 10:00-12:00, We 14:00-16:00", "Tu-Sa 10:00-19:00;",
+		"Mo-Fr 22:00-02:00", "Sa 08:00+", "PH,Su closed",
+	}
+	for _, s := range valid {
+		if !ValidOpeningHours(s) {
+			t.Errorf("%q: want valid", s)
+		}
+	}
+	invalid := []string{"", "fake", "Lundi 9h-12h", "Mo-Fr 9:00-12:00", "Mo-Fr 08:00-49:00", "Mo-Fx 08:00-12:00",
+		"Mo-Fr 08:60-12:00", "Mo-Fr 08:00-12:00 ouvert", "Mo-Fr 08:00-12:00;;", "10:00-12:00 Mo"}
+	for _, s := range invalid {
+		if ValidOpeningHours(s) {
+			t.Errorf("%q: want invalid", s)
+		}
+	}
+	got, err := ConvertOpeningHours(String("Mo-Sa 09:00-12:00; We off; Sa 14:00-17:00, Su 10:00-11:00"), nil)
+	want := "lundi: 09:00 - 12:00\nmardi: 09:00 - 12:00\nmercredi: Fermé\njeudi: 09:00 - 12:00\nvendredi: 09:00 - 12:00\nsamedi: 14:00 - 17:00\ndimanche: 10:00 - 11:00"
+	if err != nil || got.Str() != want {
+		t.Errorf("ConvertOpeningHours = %q, %v; want %q", got.Str(), err, want)
+	}
+	if _, err := ConvertOpeningHours(String("Mo-Fr 08:00-12:00; PH off"), nil); SeverityOf(err) != SeverityFatal {
+		t.Errorf("holidays: got %v, want a fatal error as upstream", err)
+	}
+}
+
+func TestValueJSONAndPyStr(t *testing.T) {
+	t.Parallel()
+	r, err := DecodeRow([]byte(`{"b":1,"a":[1.0,"x",null,{"k":true}],"c":1.5e20}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(r.AppendJSON(nil)); got != `{"b":1,"a":[1.0,"x",null,{"k":true}],"c":1.5e+20}` {
+		t.Errorf("round trip: %s", got)
+	}
+	for _, c := range []struct {
+		v    Value
+		want string
+	}{
+		{r.Get("b"), "1"}, {r.Get("c"), "1.5e+20"}, {r.Get("a"), "[1.0, 'x', None, {'k': True}]"},
+		{Float(75001), "75001.0"}, {Float(0.0001), "0.0001"}, {Missing, "None"}, {String("l'a"), "l'a"},
+	} {
+		if got := c.v.PyStr(); got != c.want {
+			t.Errorf("PyStr(%s) = %q, want %q", c.v.AppendJSON(nil), got, c.want)
+		}
+	}
+	if got := CleanNumber(Float(75001)); got != "75001" {
+		t.Errorf("CleanNumber(75001.0) = %q", got)
+	}
+}
+
+func BenchmarkNormalizeEORow(b *testing.B) {
+	t := &testing.T{}
+	cfg := ecosystemConfig(t)
+	in, _ := DecodeRow([]byte(ecosystemRow))
+	n, err := NewNormalizer(cfg, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := n.NormalizeRow(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,178 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// The completion path in few round trips: a task completion is the
+// engine's hot path (DESIGN: milliseconds between tasks).
+
+// TaskClaim claims an attempt in one statement and returns its run; ok is
+// false when the message is a duplicate or stale.
+func (s *Store) TaskClaim(ctx context.Context, p *TaskClaimParams) (run Run, ok bool, err error) {
+	run, err = scanRun(s.Pool.QueryRow(ctx, q("TaskClaimRun"), p.DagID, p.RunID, p.TaskID, p.TryNumber,
+		p.Now, p.LeaseUntil, p.RequestID, p.LogKey))
+	if errors.Is(err, ErrNotFound) {
+		return run, false, nil
+	}
+	return run, err == nil, err
+}
+
+// FinishTarget is a running attempt locked for completion.
+type FinishTarget struct {
+	Run      Run // PK, DagID, RunID, VersionHash, State
+	MaxTries int
+}
+
+// TaskLockForFinish locks the run (shared with other completions) and the
+// attempt's task instance if it still runs under that try.
+func (t *Tx) TaskLockForFinish(ctx context.Context, runPK int64, taskID string, try int) (FinishTarget, bool, error) {
+	f := FinishTarget{Run: Run{PK: runPK}}
+	err := t.tx.QueryRow(ctx, q("TaskLockForFinish"), runPK, taskID, try).Scan(
+		&f.Run.DagID, &f.Run.RunID, &f.Run.VersionHash, &f.Run.State, &f.MaxTries)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return f, false, nil
+	}
+	return f, err == nil, err
+}
+
+// Candidate is a downstream task's state and upstream counts.
+type Candidate struct {
+	TaskID, State                            string
+	Success, Failed, Skipped, UpstreamFailed int
+}
+
+// TaskFinishAndCount records an attempt's outcome and applies the
+// upstream-count deltas of its downstream tasks, in one round trip, and
+// returns those tasks' new state and counts.
+func (t *Tx) TaskFinishAndCount(ctx context.Context, p *TaskFinishParams, deltas []UpstreamCounts) ([]Candidate, error) {
+	var errText *string
+	if p.Error != "" {
+		errText = &p.Error
+	}
+	attempt := "failed"
+	if p.AttemptOK {
+		attempt = "success"
+	}
+	b := &pgx.Batch{}
+	b.Queue(q("TaskInstanceFinish"), p.RunPK, p.TaskID, p.TryNumber, p.State, p.Now, nullTime(p.NextRetryAt), nullJSON(p.Result), errText)
+	b.Queue(q("TaskAttemptFinish"), p.RunPK, p.TaskID, p.TryNumber, attempt, p.Now, errText)
+	if len(deltas) > 0 {
+		queueCounts(b, p.RunPK, deltas)
+	}
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
+	for i := 0; i < 2; i++ {
+		if _, err := br.Exec(); err != nil {
+			return nil, err
+		}
+	}
+	if len(deltas) == 0 {
+		return nil, br.Close()
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	out, err := collectCandidates(rows)
+	if err != nil {
+		return nil, err
+	}
+	return out, br.Close()
+}
+
+// TaskInstanceAddUpstreamCountsReturning applies deltas and returns the
+// tasks' new state and counts.
+func (t *Tx) TaskInstanceAddUpstreamCountsReturning(ctx context.Context, runPK int64, deltas []UpstreamCounts) ([]Candidate, error) {
+	if len(deltas) == 0 {
+		return nil, nil
+	}
+	b := &pgx.Batch{}
+	queueCounts(b, runPK, deltas)
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	out, err := collectCandidates(rows)
+	if err != nil {
+		return nil, err
+	}
+	return out, br.Close()
+}
+
+func queueCounts(b *pgx.Batch, runPK int64, cs []UpstreamCounts) {
+	ids := make([]string, len(cs))
+	s, f, k, u := make([]int32, len(cs)), make([]int32, len(cs)), make([]int32, len(cs)), make([]int32, len(cs))
+	for i, c := range cs {
+		ids[i], s[i], f[i], k[i], u[i] = c.TaskID, int32(c.Success), int32(c.Failed), int32(c.Skipped), int32(c.UpstreamFailed)
+	}
+	b.Queue(q("TaskInstanceAddUpstreamCountsReturning"), runPK, ids, s, f, k, u)
+}
+
+func collectCandidates(rows pgx.Rows) ([]Candidate, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Candidate, error) {
+		var c Candidate
+		err := r.Scan(&c.TaskID, &c.State, &c.Success, &c.Failed, &c.Skipped, &c.UpstreamFailed)
+		return c, err
+	})
+}
+
+// TaskQueueAndCount queues ready tasks (when the run is running) and
+// moves the run's unfinished count by delta, in one round trip; the run
+// row is touched last so its lock is held only until commit.
+func (t *Tx) TaskQueueAndCount(ctx context.Context, run *Run, toQueue []string, queue bool, delta int, now time.Time) ([]Queued, int, error) {
+	b := &pgx.Batch{}
+	if queue && len(toQueue) > 0 {
+		b.Queue(q("TaskInstanceQueueMany"), run.PK, toQueue, now)
+	}
+	if delta != 0 {
+		b.Queue(q("RunAddUnfinished"), run.PK, delta)
+	}
+	if b.Len() == 0 {
+		return nil, -1, nil
+	}
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
+	var msgs []Queued
+	if queue && len(toQueue) > 0 {
+		rows, err := br.Query()
+		if err != nil {
+			return nil, 0, err
+		}
+		msgs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Queued, error) {
+			m := Queued{DagID: run.DagID, RunID: run.RunID}
+			err := r.Scan(&m.TaskID, &m.Function, &m.TryNumber)
+			return m, err
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	left := -1
+	if delta != 0 {
+		if err := br.QueryRow().Scan(&left); err != nil {
+			return nil, 0, err
+		}
+	}
+	return msgs, left, br.Close()
+}
+
+// RunExistsQueued reports (without locking) whether a DAG has queued runs.
+func (t *Tx) RunExistsQueued(ctx context.Context, dagID string) (ok bool, err error) {
+	err = t.tx.QueryRow(ctx, q("RunExistsQueued"), dagID).Scan(&ok)
+	return ok, err
+}
+
+// IsRetryable reports a deadlock or serialization failure: the
+// transaction can simply be run again.
+func IsRetryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}

@@ -1,0 +1,47 @@
+-- name: TaskClaimRun
+-- Claims an attempt in one statement (no explicit transaction): queued ->
+-- running for the try the message names, records the attempt, returns the
+-- run. No row: the message is a duplicate or stale.
+WITH claimed AS (
+    UPDATE task_instance
+    SET state = 'running', started_at = $5, lease_expires_at = $6
+    WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND try_number = $4 AND state = 'queued'
+    RETURNING run_pk
+), attempt AS (
+    INSERT INTO task_attempt (run_pk, task_id, try_number, state, started_at, request_id, log_key)
+    SELECT run_pk, $3, $4, 'running', $5, $7, $8 FROM claimed
+)
+SELECT r.id, r.dag_id, r.run_id, r.run_type, r.version_hash, r.state, r.logical_date, r.data_interval_start,
+       r.data_interval_end, r.conf, r.params, r.queued_at, r.started_at, r.ended_at
+FROM dag_run r JOIN claimed c ON r.id = c.run_pk;
+
+-- name: TaskLockForFinish
+-- The run in KEY SHARE mode (completions of one run proceed in parallel;
+-- clear, mark and the full evaluation take FOR UPDATE and wait for them)
+-- and the attempt's task instance if it still runs under that try.
+WITH run AS (
+    SELECT id, dag_id, run_id, version_hash, state FROM dag_run WHERE id = $1 FOR KEY SHARE
+)
+SELECT run.dag_id, run.run_id, run.version_hash, run.state, t.max_tries
+FROM task_instance t JOIN run ON run.id = t.run_pk
+WHERE t.run_pk = $1 AND t.task_id = $2 AND t.try_number = $3 AND t.state = 'running'
+FOR UPDATE OF t;
+
+-- name: TaskInstanceAddUpstreamCountsReturning
+-- Adds deltas to upstream counts, locking rows in task_id order (no
+-- deadlock between completions), and returns the candidates' new state.
+WITH d AS (
+    SELECT * FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) AS d(task_id, s, f, k, u)
+), locked AS (
+    SELECT t.task_id FROM task_instance t JOIN d ON d.task_id = t.task_id
+    WHERE t.run_pk = $1 ORDER BY t.task_id FOR UPDATE OF t
+)
+UPDATE task_instance t
+SET up_success = up_success + d.s, up_failed = up_failed + d.f,
+    up_skipped = up_skipped + d.k, up_upstream_failed = up_upstream_failed + d.u
+FROM d, locked
+WHERE t.run_pk = $1 AND t.task_id = d.task_id AND locked.task_id = d.task_id
+RETURNING t.task_id, t.state, t.up_success, t.up_failed, t.up_skipped, t.up_upstream_failed;
+
+-- name: RunExistsQueued
+SELECT EXISTS (SELECT 1 FROM dag_run WHERE dag_id = $1 AND state = 'queued');

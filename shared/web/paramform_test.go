@@ -1,0 +1,56 @@
+package web
+
+import (
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/lvao/dataplatform/shared/dag"
+)
+
+func TestParseConfTypesEachInput(t *testing.T) {
+	t.Parallel()
+	spec := &dag.Spec{DagID: "d", Params: dag.Params{
+		{Name: "s", Type: "string", Default: "x"},
+		{Name: "req", Type: "string"},
+		{Name: "i", Type: "integer", Default: int64(1)},
+		{Name: "n", Type: "number", Default: 1.5},
+		{Name: "b", Type: "boolean", Default: true},
+		{Name: "e", Type: "integer", Default: int64(2), Enum: []any{int64(1), int64(2)}},
+		{Name: "o", Type: "object", Default: map[string]any{}},
+	}}
+	form := url.Values{"param.s": {""}, "param.req": {"given"}, "param.i": {" 42 "}, "param.n": {"2.25"},
+		"param.e": {"1"}, "param.o": {`{"k": [1, "two"]}`}}
+	conf, problems := parseConf(spec, form)
+	want := map[string]any{"s": "", "req": "given", "i": int64(42), "n": 2.25, "b": false, "e": float64(1),
+		"o": map[string]any{"k": []any{float64(1), "two"}}}
+	if problems != nil || !reflect.DeepEqual(conf, want) {
+		t.Fatalf("conf %#v problems %v", conf, problems)
+	}
+	cases := []struct {
+		field, value, param, words string
+	}{
+		{"param.i", "4.5", "i", "expected an integer"},
+		{"param.n", "NaN", "n", "expected a number"},
+		{"param.o", "{", "o", "not valid JSON"},
+		{"param.o", "[1]", "o", "expected object"},
+		{"param.e", "3", "e", "not one of the allowed values"},
+		{"param.req", "", "req", "required"},
+	}
+	for _, c := range cases {
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		f.Set(c.field, c.value)
+		if _, problems := parseConf(spec, f); !strings.Contains(problems[c.param], c.words) {
+			t.Errorf("%s=%q: problems %v, want %q on %s", c.field, c.value, problems, c.words, c.param)
+		}
+	}
+	fields := paramFields(spec, nil)
+	if fields[4].Input != "checkbox" || !fields[4].Checked || fields[5].Input != "select" || fields[5].Options[1].Selected != true ||
+		fields[6].Value != "{}" || !fields[1].Required || fields[2].Value != "1" {
+		t.Fatalf("fields %+v", fields)
+	}
+}

@@ -1,0 +1,121 @@
+package browser_test
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/lvao/dataplatform/shared/builtin"
+	"github.com/lvao/dataplatform/shared/coordinator"
+	"github.com/lvao/dataplatform/shared/dag"
+	"github.com/lvao/dataplatform/shared/engine"
+	"github.com/lvao/dataplatform/shared/objectstore"
+	"github.com/lvao/dataplatform/shared/queue"
+	"github.com/lvao/dataplatform/shared/runtime"
+	"github.com/lvao/dataplatform/shared/store/storetest"
+	"github.com/lvao/dataplatform/shared/tasklog"
+	"github.com/lvao/dataplatform/shared/web"
+)
+
+const (
+	user      = "admin"
+	password  = "browser-test-password"
+	token     = "coordinator-token-for-the-browser-test"
+	dagID     = "browser_demo"
+	webPrefix = "/functions/web"
+)
+
+// The DAG the browser triggers: a fan-out and fan-in of noop tasks, with
+// typed params for the trigger form.
+const dagYAML = `dag_id: browser_demo
+description: Browser test - fan-out / fan-in of no-op tasks
+tags: [example, browser]
+params:
+  message: {type: string, default: "hello"}
+  batch_size: {type: integer, default: 100}
+  dry_run: {type: boolean, default: false}
+tasks:
+  - {id: start, function: noop}
+  - {id: branch_a, function: noop, depends_on: [start]}
+  - {id: branch_b, function: noop, depends_on: [start]}
+  - {id: branch_c, function: noop, depends_on: [start]}
+  - {id: join, function: noop, depends_on: [branch_a, branch_b, branch_c]}
+`
+
+// platform is the bundle in-process: store, engine, in-memory queue
+// delivering to the noop runtime handler (logs to gofakes3), the
+// coordinator and the web function on loopback HTTP servers.
+type platform struct {
+	WebURL string // the web function's URL, its prefix included
+}
+
+func startPlatform(t *testing.T) *platform {
+	t.Helper()
+	set, err := dag.Load(dag.ValidateOptions{Functions: map[string]bool{"noop": true}},
+		dag.Source{FS: fstest.MapFS{"d.yaml": {Data: []byte(dagYAML)}}, Dir: ".", Name: "browser"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.Open(t, 10)
+
+	s3srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(s3srv.Close)
+	s3c := objectstore.NewClient(objectstore.Config{Endpoint: s3srv.URL, AccessKey: "k", SecretKey: "s"})
+	if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("logs")}); err != nil {
+		t.Fatal(err)
+	}
+
+	handlers := map[string]*runtime.Handler{}
+	mem := queue.NewMemory(queue.MemoryConfig{VisibilityTimeout: 200 * time.Millisecond, MaxInFlight: 10,
+		Deliver: func(ctx context.Context, fn string, body []byte) int {
+			m, err := queue.Decode(body)
+			if err != nil || handlers[fn] == nil {
+				return http.StatusBadRequest
+			}
+			code, _ := handlers[fn].Run(ctx, m, "browser-test")
+			return code
+		}})
+	t.Cleanup(mem.Close)
+	eng := engine.New(engine.Config{Store: st, Publisher: mem, Dags: func() *dag.Set { return set }})
+	handlers["noop"] = runtime.NewHandler(runtime.Config{Engine: eng, Function: "noop", Task: builtin.Noop,
+		Logs: func(ctx context.Context, key string) runtime.LogWriter {
+			return tasklog.Open(tasklog.Config{Client: s3c, Bucket: "logs", FlushInterval: 200 * time.Millisecond}, key)
+		}})
+	if err := eng.SyncDags(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	coord := coordinator.NewHandler(eng, nil)
+	coordSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("X-Auth-Token")), []byte(token)) != 1 {
+			http.Error(w, `{"error":"private function: X-Auth-Token missing or invalid"}`, http.StatusForbidden)
+			return
+		}
+		coord.ServeHTTP(w, r)
+	}))
+	t.Cleanup(coordSrv.Close)
+
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := web.New(web.Config{Store: st, Engine: eng, S3: s3c, LogsBucket: "logs",
+		CoordinatorURL: coordSrv.URL, CoordinatorToken: token, Users: user + ":" + string(hash),
+		SessionKey: "browser-test-session-key", RefreshInterval: 500 * time.Millisecond})
+	// Mounted under a prefix, as the harness mounts functions.
+	mux := http.NewServeMux()
+	mux.Handle(webPrefix+"/", http.StripPrefix(webPrefix, h))
+	webSrv := httptest.NewServer(mux)
+	t.Cleanup(webSrv.Close)
+	return &platform{WebURL: webSrv.URL + webPrefix}
+}
