@@ -50,7 +50,7 @@ func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 	for try := 0; ; try++ {
 		err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
 			ev, recorded = evaluation{}, false
-			target, ok, err := tx.TaskLockForFinish(ctx, a.RunPK, a.TaskID, a.TryNumber)
+			target, ok, err := tx.TaskLockForFinish(ctx, a.RunPK, a.TaskID, a.TryNumber, !e.cfg.SyncCommit)
 			if err != nil || !ok {
 				return err
 			}

@@ -37,6 +37,15 @@ type Config struct {
 	RequeueAfter time.Duration
 	// TickBatch bounds the rows one tick handles per step. Default 500.
 	TickBatch int
+	// SyncCommit makes each completion wait for its WAL flush. Default
+	// false: completions commit asynchronously (synchronous_commit=off for
+	// that transaction only), so the rows every completion of a run must
+	// update (its unfinished count, a fan-in's upstream counts) are held
+	// microseconds instead of a disk flush. The price, on a Postgres crash
+	// only: the last completions (< 1 s) may be lost; those attempts then
+	// expire as zombies and are retried. Claims and every other write stay
+	// synchronous, so a task is never completed twice.
+	SyncCommit bool
 	// OnRunEnd is called after commit each time a run reaches success or
 	// failed (the harness waits on it; tests use it as a signal). Optional;
 	// it must not block.

@@ -30,15 +30,31 @@ type FinishTarget struct {
 }
 
 // TaskLockForFinish locks the run (shared with other completions) and the
-// attempt's task instance if it still runs under that try.
-func (t *Tx) TaskLockForFinish(ctx context.Context, runPK int64, taskID string, try int) (FinishTarget, bool, error) {
+// attempt's task instance if it still runs under that try. asyncCommit
+// lets the transaction commit without waiting for its WAL flush (see
+// engine.Config.SyncCommit).
+func (t *Tx) TaskLockForFinish(ctx context.Context, runPK int64, taskID string, try int, asyncCommit bool) (FinishTarget, bool, error) {
 	f := FinishTarget{Run: Run{PK: runPK}}
-	err := t.tx.QueryRow(ctx, q("TaskLockForFinish"), runPK, taskID, try).Scan(
-		&f.Run.DagID, &f.Run.RunID, &f.Run.VersionHash, &f.Run.State, &f.MaxTries)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return f, false, nil
+	b := &pgx.Batch{}
+	if asyncCommit {
+		b.Queue("SET LOCAL synchronous_commit = off")
 	}
-	return f, err == nil, err
+	b.Queue(q("TaskLockForFinish"), runPK, taskID, try)
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
+	if asyncCommit {
+		if _, err := br.Exec(); err != nil {
+			return f, false, err
+		}
+	}
+	err := br.QueryRow().Scan(&f.Run.DagID, &f.Run.RunID, &f.Run.VersionHash, &f.Run.State, &f.MaxTries)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return f, false, br.Close()
+	}
+	if err != nil {
+		return f, false, err
+	}
+	return f, true, br.Close()
 }
 
 // Candidate is a downstream task's state and upstream counts.
