@@ -18,7 +18,7 @@ local: ## Run the whole platform locally (harness: functions, queues, cron, S3, 
 
 .PHONY: deps
 deps: ## Start/install what the tests need (Postgres, NATS, apt packages)
-	@tests/setup.sh chromium chromium-driver
+	@tests/setup.sh chromium chromium-driver postgresql-15-postgis-3
 
 .PHONY: test
 test: deps ## go vet and every test (the command CI runs)
