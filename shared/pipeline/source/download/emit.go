@@ -1,0 +1,100 @@
+package download
+
+import (
+	"sort"
+
+	"github.com/lvao/dataplatform/shared/pipeline/source/transform"
+)
+
+// emitter is the last step of every mode: it drops the rows the DAG ignores,
+// gives numbers the form pandas gave them, adds the expected columns a row
+// lacks, keeps the column statistics and calls the sink.
+type emitter struct {
+	sink     func(transform.Row) error
+	expected []string // schema columns, in schema order; nil: no schema
+	stats    *Stats
+
+	// ignore is IgnoreRowsWithNullOrEmptyFields (JSON modes only).
+	ignore []string
+	// castNumbers turns JSON numbers into strings (see castNumbers).
+	castNumbers bool
+
+	seen     map[string]bool // data columns seen so far
+	dataCols []string        // in order of first appearance
+}
+
+func newEmitter(sink func(transform.Row) error, expected []string, st *Stats) *emitter {
+	return &emitter{sink: sink, expected: expected, stats: st, seen: map[string]bool{}}
+}
+
+// emit handles one row as it comes from the source.
+func (e *emitter) emit(r transform.Row) error {
+	if len(e.ignore) > 0 && transform.HasNullOrEmptyField(r, e.ignore) {
+		e.stats.Dropped++
+		return nil
+	}
+	for _, f := range r.Fields() {
+		if !e.seen[f.Name] {
+			e.seen[f.Name] = true
+			e.dataCols = append(e.dataCols, f.Name)
+		}
+	}
+	if e.castNumbers {
+		castNumbers(&r)
+	}
+	for _, c := range e.expected {
+		if !r.Has(c) {
+			r.Set(c, transform.String(""))
+		}
+	}
+	e.stats.Rows++
+	return e.sink(r)
+}
+
+// castNumbers mirrors constants.download.non_string_columns for JSON rows:
+// pandas cast int and float columns with str(), so a number becomes its
+// Python text ("75001", "48.85", "1e-05"). Bools, strings, lists, objects
+// and null stay as they are.
+//
+// pandas decides per column, once the whole table is loaded: a numeric
+// column with a null cell became object dtype and kept its numbers (an int
+// column even turned into floats). A stream cannot see the whole column
+// before sending the first row, so every number is cast here; str() of
+// the kept number is the same text except for that int-to-float artefact
+// ("75001" here, 75001.0 in pandas).
+func castNumbers(r *transform.Row) {
+	for _, f := range r.Fields() {
+		switch f.Value.Kind() {
+		case transform.KindInt, transform.KindFloat:
+			r.Set(f.Name, transform.String(f.Value.PyStr()))
+		}
+	}
+}
+
+// finish fills Stats.Columns, ExtraColumns and MissingColumns.
+func (e *emitter) finish() {
+	cols := append([]string(nil), e.dataCols...)
+	var missing []string
+	for _, c := range e.expected {
+		if !e.seen[c] {
+			missing = append(missing, c)
+			cols = append(cols, c)
+		}
+	}
+	e.stats.Columns = cols
+	e.stats.MissingColumns = missing
+	e.stats.ExtraColumns = nil
+	if e.expected == nil {
+		return
+	}
+	want := make(map[string]bool, len(e.expected))
+	for _, c := range e.expected {
+		want[c] = true
+	}
+	for _, c := range e.dataCols {
+		if !want[c] {
+			e.stats.ExtraColumns = append(e.stats.ExtraColumns, c)
+		}
+	}
+	sort.Strings(e.stats.ExtraColumns)
+}
