@@ -208,7 +208,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		Logger: p.log, Stopping: p.stopping.Load,
 	})
 	if p.Deps, err = bundle.Build(ctx, p.Config, bundle.Options{Publisher: p.Queue, Dags: set, Logger: p.log,
-		Secrets: config.SecretValues(env)}); err != nil {
+		Secrets: config.SecretValues(env), PrepareWebapp: true}); err != nil {
 		return nil, err
 	}
 	p.Deps.Crash = p.crashFunc(cfg.Chaos)
@@ -374,7 +374,7 @@ func (p *Platform) Close() {
 		}
 		p.wg.Wait()
 		if p.Deps != nil && p.Deps.Store != nil {
-			p.Deps.Store.Close()
+			p.Deps.Close()
 		}
 	})
 }

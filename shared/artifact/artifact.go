@@ -190,8 +190,11 @@ func (w *Writer) Close() error {
 	return w.err
 }
 
-// Abort discards the artifact.
+// Abort discards the artifact; after a Close it does nothing.
 func (w *Writer) Abort() {
+	if w.done {
+		return
+	}
 	w.done = true
 	w.abort()
 }

@@ -26,6 +26,10 @@ type Config struct {
 	WebappDatabaseURL string
 	// WarehouseDatabaseURL is the warehouse (former dbt) database. Default WebappDatabaseURL.
 	WarehouseDatabaseURL string
+	// WebappDatabaseSchema holds the webapp tables (qfdmo_*, data_*). Default "public".
+	WebappDatabaseSchema string
+	// BANEndpoint is the BAN geocoding API. Default https://data.geopf.fr/geocodage/search/.
+	BANEndpoint string
 
 	// QueueBackend is "sqs", "nats" or "memory" (harness only). Default "sqs".
 	QueueBackend string
@@ -138,6 +142,11 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	c.WebappDatabaseURL = pgURL("WEBAPP_DATABASE_URL", c.DatabaseURL)
 	c.WarehouseDatabaseURL = pgURL("WAREHOUSE_DATABASE_URL", c.WebappDatabaseURL)
+	c.WebappDatabaseSchema = get("WEBAPP_DATABASE_SCHEMA", "public")
+	if !validIdent(c.WebappDatabaseSchema) {
+		problems = append(problems, fmt.Sprintf("WEBAPP_DATABASE_SCHEMA: %q is not a plain identifier [a-z_][a-z0-9_]*", c.WebappDatabaseSchema))
+	}
+	c.BANEndpoint = get("BAN_ENDPOINT", "https://data.geopf.fr/geocodage/search/")
 
 	c.QueueBackend = get("QUEUE_BACKEND", "sqs")
 	c.QueuePrefix = get("QUEUE_PREFIX", "lvao-"+c.Stage+"-")

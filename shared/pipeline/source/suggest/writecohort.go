@@ -1,0 +1,262 @@
+package suggest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lvao/dataplatform/shared/pipeline/source/transform"
+)
+
+// Suggestion statuses written by the source DAGs (SuggestionStatut and
+// SuggestionCohorteStatut).
+const statutAValider = "AVALIDER"
+
+// dbtx is what the cohort writer needs of a pool or a transaction.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+}
+
+// cohortWriter writes one cohort. In a dry run it only reads (db is the
+// pool) and counts.
+type cohortWriter struct {
+	db       dbtx
+	dry      bool
+	legacy   bool
+	action   Action
+	cohortID int32
+	counts   CohortCounts
+}
+
+// writeCohort writes one cohort in one transaction, or skips it when an
+// earlier attempt of the run wrote it.
+func writeCohort(ctx context.Context, pool *pgxpool.Pool, run RunInfo, a Action, changes Source[Change], router *logRouter, meta map[string]any, opts WriteOptions) (CohortCounts, error) {
+	if opts.DryRun {
+		w := &cohortWriter{db: pool, dry: true, legacy: opts.Legacy, action: a}
+		return w.counts, w.write(ctx, run, changes, router, meta, opts.BatchSize)
+	}
+	var counts CohortCounts
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		w := &cohortWriter{db: tx, legacy: opts.Legacy, action: a}
+		err := w.write(ctx, run, changes, router, meta, opts.BatchSize)
+		counts = w.counts
+		return err
+	})
+	return counts, err
+}
+
+func (w *cohortWriter) write(ctx context.Context, run RunInfo, changes Source[Change], router *logRouter, meta map[string]any, batchSize int) error {
+	ident, exec, typ := run.IdentifiantAction(w.action), run.IdentifiantExecution(), w.action.TypeAction()
+	var existing int32
+	err := w.db.QueryRow(ctx, `SELECT id FROM data_suggestioncohorte
+		WHERE identifiant_action = $1 AND identifiant_execution = $2 AND type_action = $3
+		ORDER BY id LIMIT 1`, ident, exec, typ).Scan(&existing)
+	switch {
+	case err == nil:
+		w.counts = CohortCounts{CohortID: int(existing), Skipped: true}
+		return nil
+	case !errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("error looking for an earlier cohort: %w", err)
+	}
+	metaJSON, err := json.Marshal(meta)
+	if err != nil {
+		return fmt.Errorf("error encoding metadata: %w", err)
+	}
+	if !w.dry {
+		err := w.db.QueryRow(ctx, `INSERT INTO data_suggestioncohorte
+			(identifiant_action, identifiant_execution, type_action, statut, metadata)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, ident, exec, typ, statutAValider, metaJSON).Scan(&w.cohortID)
+		if err != nil {
+			return fmt.Errorf("error inserting cohort: %w", err)
+		}
+		w.counts.CohortID = int(w.cohortID)
+	}
+	if err := w.writeLogs(ctx, router, batchSize); err != nil {
+		return err
+	}
+	batch := make([]Change, 0, batchSize)
+	for c, err := range changes() {
+		if err != nil {
+			return fmt.Errorf("error reading changes: %w", err)
+		}
+		batch = append(batch, c)
+		if len(batch) == batchSize {
+			if err := w.writeChanges(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		return w.writeChanges(ctx, batch)
+	}
+	return nil
+}
+
+// writeLogs copies the cohort's logs, errors then warnings.
+func (w *cohortWriter) writeLogs(ctx context.Context, router *logRouter, batchSize int) error {
+	var rows [][]any
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		w.counts.Logs += len(rows)
+		if !w.dry {
+			_, err := w.db.CopyFrom(ctx, pgx.Identifier{"data_suggestionlog"}, []string{
+				"suggestion_cohorte_id", "identifiant_unique", "niveau_de_log", "fonction_de_transformation",
+				"origine_colonnes", "origine_valeurs", "destination_colonnes", "message",
+			}, pgx.CopyFromRows(rows))
+			if err != nil {
+				return fmt.Errorf("error inserting logs: %w", err)
+			}
+		}
+		rows = rows[:0]
+		return nil
+	}
+	err := router.each(w.action, func(l transform.Log) error {
+		rows = append(rows, []any{w.cohortID, l.IdentifiantUnique, logLevel(l), l.Function,
+			l.OriginColumns, l.OriginValues, l.DestinationColumns, l.Message})
+		if len(rows) >= batchSize {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// acteurRefs are the rows a suggestion group points to.
+type acteurRefs struct {
+	acteur, revision, parent pgtype.Text
+}
+
+// lookupActeurs finds, for each id, the acteur, its revision and the
+// revision's parent (insert_suggestion's Acteur/RevisionActeur lookups).
+func (w *cohortWriter) lookupActeurs(ctx context.Context, ids []string) (map[string]acteurRefs, error) {
+	rows, err := w.db.Query(ctx, `SELECT u.id, a.identifiant_unique, r.identifiant_unique, r.parent_id
+		FROM unnest($1::text[]) AS u(id)
+		LEFT JOIN qfdmo_acteur a ON a.identifiant_unique = u.id
+		LEFT JOIN qfdmo_revisionacteur r ON r.identifiant_unique = u.id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("error reading acteurs and revisions: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]acteurRefs, len(ids))
+	for rows.Next() {
+		var id string
+		var refs acteurRefs
+		if err := rows.Scan(&id, &refs.acteur, &refs.revision, &refs.parent); err != nil {
+			return nil, fmt.Errorf("error reading acteurs and revisions: %w", err)
+		}
+		out[id] = refs
+	}
+	return out, rows.Err()
+}
+
+// writeChanges writes one batch of acteurs: groups and units, or legacy
+// suggestions.
+func (w *cohortWriter) writeChanges(ctx context.Context, batch []Change) error {
+	if w.legacy {
+		return w.writeLegacy(ctx, batch)
+	}
+	ids := make([]string, len(batch))
+	for i, c := range batch {
+		ids[i] = c.IdentifiantUnique
+	}
+	refs, err := w.lookupActeurs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	groupIDs := make([]int64, len(batch))
+	if !w.dry {
+		// Ids drawn from the table's sequence first, so the groups and
+		// their units go in with two COPYs.
+		rows, err := w.db.Query(ctx, `SELECT nextval(pg_get_serial_sequence('data_suggestiongroupe', 'id'))
+			FROM generate_series(1, $1)`, len(batch))
+		if err != nil {
+			return fmt.Errorf("error drawing group ids: %w", err)
+		}
+		if groupIDs, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return fmt.Errorf("error drawing group ids: %w", err)
+		}
+		sort.Slice(groupIDs, func(i, j int) bool { return groupIDs[i] < groupIDs[j] })
+	}
+	groups := make([][]any, 0, len(batch))
+	var units [][]any
+	for i, c := range batch {
+		r := refs[c.IdentifiantUnique]
+		groups = append(groups, []any{groupIDs[i], w.cohortID, statutAValider,
+			r.acteur, r.revision, r.parent, rawJSON(c.Contexte)})
+		contexte, hasContexte, err := c.contexteRow()
+		if err != nil {
+			return err
+		}
+		for _, u := range computeUnits(w.action, c.Suggestion, contexte, hasContexte, r.revision.Valid) {
+			acteur, revision := r.acteur, pgtype.Text{}
+			if u.revision {
+				acteur, revision = pgtype.Text{}, r.revision
+			}
+			units = append(units, []any{groupIDs[i], statutAValider, acteur, revision, pgtype.Text{},
+				int32(1), "", []byte("{}"), u.modele, u.champs, u.valeurs})
+		}
+	}
+	w.counts.Acteurs += len(batch)
+	w.counts.Groups += len(groups)
+	w.counts.Units += len(units)
+	if w.dry {
+		return nil
+	}
+	if _, err := w.db.CopyFrom(ctx, pgx.Identifier{"data_suggestiongroupe"}, []string{
+		"id", "suggestion_cohorte_id", "statut", "acteur_id", "revision_acteur_id",
+		"parent_revision_acteur_id", "contexte",
+	}, pgx.CopyFromRows(groups)); err != nil {
+		return fmt.Errorf("error inserting suggestion groups: %w", err)
+	}
+	if _, err := w.db.CopyFrom(ctx, pgx.Identifier{"data_suggestionunitaire"}, []string{
+		"suggestion_groupe_id", "statut", "acteur_id", "revision_acteur_id", "parent_revision_acteur_id",
+		"ordre", "raison", "parametres", "suggestion_modele", "champs", "valeurs",
+	}, pgx.CopyFromRows(units)); err != nil {
+		return fmt.Errorf("error inserting suggestion units: %w", err)
+	}
+	return nil
+}
+
+// writeLegacy writes one data_suggestion per acteur: the acteur as stored
+// and the proposed acteur (insert_suggestion_legacy).
+func (w *cohortWriter) writeLegacy(ctx context.Context, batch []Change) error {
+	rows := make([][]any, len(batch))
+	for i, c := range batch {
+		rows[i] = []any{w.cohortID, statutAValider, rawJSON(c.Contexte), c.Suggestion.AppendJSON(nil)}
+	}
+	w.counts.Acteurs += len(batch)
+	w.counts.Suggestions += len(batch)
+	if w.dry {
+		return nil
+	}
+	if _, err := w.db.CopyFrom(ctx, pgx.Identifier{"data_suggestion"},
+		[]string{"suggestion_cohorte_id", "statut", "contexte", "suggestion"}, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("error inserting suggestions: %w", err)
+	}
+	return nil
+}
+
+// rawJSON is a JSON value to bind to a jsonb column; NULL for a missing or
+// null one.
+func rawJSON(m json.RawMessage) []byte {
+	if len(m) == 0 || string(m) == "null" {
+		return nil
+	}
+	return []byte(m)
+}
