@@ -115,7 +115,7 @@ type Deps struct {
 
 	// webapp is shared by copies of Deps (the harness copies it per function).
 	webapp *lazyPool
-	Now        func() time.Time
+	Now    func() time.Time
 }
 
 // Options build Deps outside the deployed environment.
