@@ -206,8 +206,9 @@ func TestApplyActivatesQueuesFirst(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "not found") {
 		t.Errorf("apply should create what it can, then fail on the missing credentials (exit %d): %s", code, errOut)
 	}
-	if len(all) < 2 || all[1] != "POST /mnq/v1beta1/regions/fr-par/activate-sqs" || len(b.fake.Queues) != 4 {
-		t.Errorf("apply calls = %v, queues = %d: want activation, then the 4 queues", all, len(b.fake.Queues))
+	want := len(b.stage.Queues) + 1 // and the dead-letter queue
+	if len(all) < 2 || all[1] != "POST /mnq/v1beta1/regions/fr-par/activate-sqs" || len(b.fake.Queues) != want {
+		t.Errorf("apply calls = %v, queues = %d: want activation, then the %d queues", all, len(b.fake.Queues), want)
 	}
 }
 
