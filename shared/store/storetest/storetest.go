@@ -24,23 +24,31 @@ func URL() string {
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
-// Schema returns a fresh schema name and drops the schema when t ends.
-func Schema(t testing.TB) string {
+// Schema returns a fresh schema name in URL()'s database and drops the
+// schema (with its tables) when t ends.
+func Schema(t testing.TB) string { return SchemaAt(t, URL(), "t") }
+
+// SchemaAt returns a fresh schema name "<prefix>_<random>_<test name>"
+// in the database of url, dropped when t ends. Tests never share schemas,
+// so they run in parallel.
+func SchemaAt(t testing.TB, url, prefix string) string {
 	t.Helper()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	name := "t_" + strings.ToLower(sanitize(t.Name())) + "_" + hex.EncodeToString(b)
+	name := prefix + "_" + hex.EncodeToString(b) + "_" + strings.ToLower(sanitize(t.Name()))
 	if len(name) > 63 {
-		name = "t_" + hex.EncodeToString(b) + "_" + strings.ToLower(sanitize(t.Name()))
 		name = name[:63]
 	}
 	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), URL())
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, url)
 		if err != nil {
-			return
+			return // the database was never created: nothing to drop
 		}
-		defer conn.Close(context.Background())
-		_, _ = conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+name+" CASCADE")
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE"); err != nil {
+			t.Logf("drop schema %s: %v", name, err)
+		}
 	})
 	return name
 }

@@ -5,45 +5,19 @@ package webapptest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
-	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lvao/dataplatform/shared/store/storetest"
 	"github.com/lvao/dataplatform/shared/webapp"
 )
 
 // URL is the test database URL.
-func URL() string {
-	if u := os.Getenv("DATABASE_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-}
+func URL() string { return storetest.URL() }
 
 // Schema returns a fresh schema name and drops the schema when t ends.
-func Schema(t testing.TB) string {
-	t.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "wa_" + hex.EncodeToString(b) + "_" + strings.ToLower(sanitize(t.Name()))
-	if len(name) > 63 {
-		name = name[:63]
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), URL())
-		if err != nil {
-			return
-		}
-		defer conn.Close(context.Background())
-		_, _ = conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE")
-	})
-	return name
-}
+func Schema(t testing.TB) string { return storetest.SchemaAt(t, URL(), "wa") }
 
 // Pool returns a pool whose connections use schema (not prepared).
 func Pool(t testing.TB, schema string) *pgxpool.Pool {
@@ -72,21 +46,4 @@ func Open(t testing.TB) *pgxpool.Pool {
 		t.Fatalf("prepare webapp schema: %v", err)
 	}
 	return pool
-}
-
-func sanitize(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	out := b.String()
-	if len(out) > 40 {
-		out = out[len(out)-40:]
-	}
-	return out
 }
