@@ -25,6 +25,7 @@ import (
 	"github.com/lvao/dataplatform/shared/dags"
 	"github.com/lvao/dataplatform/shared/engine"
 	"github.com/lvao/dataplatform/shared/objectstore"
+	"github.com/lvao/dataplatform/shared/pipeline/apply"
 	"github.com/lvao/dataplatform/shared/pipeline/source/steps"
 	"github.com/lvao/dataplatform/shared/queue"
 	"github.com/lvao/dataplatform/shared/runtime"
@@ -56,6 +57,9 @@ var Functions = []Function{
 	{Name: "source-download", Private: true, Task: func(d *Deps) runtime.TaskFunc { return steps.Download(d.sourceDeps()) }},
 	{Name: "source-transform", Private: true, Task: func(d *Deps) runtime.TaskFunc { return steps.Transform(d.sourceDeps()) }},
 	{Name: "source-suggest", Private: true, Task: func(d *Deps) runtime.TaskFunc { return steps.Suggest(d.sourceDeps()) }},
+	// The apply DAGs (shared/dags/apply_suggestions*.yaml).
+	{Name: "apply-suggestions-check", Private: true, Task: func(d *Deps) runtime.TaskFunc { return apply.Check(d.Webapp) }},
+	{Name: "apply-suggestions", Private: true, Task: func(d *Deps) runtime.TaskFunc { return apply.Apply(d.Webapp) }},
 	{Name: "web", Handler: func(d *Deps) http.Handler { return web.New(web.FromConfig(d.Config, d.Store, d.Engine, d.Logger)) }},
 }
 

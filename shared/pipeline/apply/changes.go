@@ -1,0 +1,166 @@
+package apply
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// The suggestions whose "suggestion" holds {"changes": [...]} (clustering,
+// crawl, enrichments: data/models/change.py). Suggestion.apply() sorts the
+// changes by "order" and, for each, validates it (SuggestionChange, a
+// pydantic model) then applies it with its change model: one after the
+// other, so a change sees the effects of the ones before it.
+
+// changeModels are data.models.changes.CHANGE_MODELS by name.
+var changeModels = map[string]func(*env, context.Context, changeParams) error{
+	"acteur_create_as_parent":            (*env).changeCreateAsParent,
+	"acteur_delete_as_parent":            (*env).changeDeleteAsParent,
+	"acteur_keep_as_parent":              (*env).changeKeepAsParent,
+	"acteur_change_nothing_in_base":      (*env).changeNothingInBase,
+	"acteur_rgpd_anonymize":              (*env).changeRgpdAnonymize,
+	"acteur_update_parent_id":            (*env).changeUpdateParentID,
+	"acteur_update_revision":             (*env).changeUpdateRevision,
+	"acteur_update":                      (*env).changeUpdate,
+	"acteur_verify_presence_in_revision": (*env).changeVerifyPresenceInRevision,
+	// A model that does nothing, used by LVAO's tests of SuggestionChange.
+	"sample_model_do_nothing": func(*env, context.Context, changeParams) error { return nil },
+}
+
+// modelNames is MODEL_NAMES, in CHANGE_MODELS order, for the error message.
+var modelNames = []string{
+	"acteur_create_as_parent", "acteur_delete_as_parent", "acteur_keep_as_parent",
+	"acteur_change_nothing_in_base", "acteur_rgpd_anonymize", "acteur_update_parent_id",
+	"acteur_update_revision", "acteur_update", "acteur_verify_presence_in_revision", "sample_model_do_nothing",
+}
+
+// changeParams are a change model's parameters (ChangeActeurAbstract):
+// the acteur's identifiant_unique and the data to apply.
+type changeParams struct {
+	id   string
+	data map[string]any
+}
+
+// applyChanges is the changes branch of Suggestion.apply().
+func (e *env) applyChanges(ctx context.Context, suggestion any) error {
+	obj, ok := suggestion.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%s indices must be integers or slices, not str", pyTypeName(suggestion))
+	}
+	raw, ok := obj["changes"]
+	if !ok {
+		return keyError("changes")
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return fmt.Errorf("'%s' object has no attribute 'sort'", pyTypeName(raw))
+	}
+	type sortable struct {
+		order float64
+		c     map[string]any
+	}
+	items := make([]sortable, 0, len(list))
+	for _, it := range list {
+		c, ok := it.(map[string]any)
+		if !ok {
+			return fmt.Errorf("'%s' object is not subscriptable", pyTypeName(it))
+		}
+		o, ok := c["order"]
+		if !ok {
+			return keyError("order")
+		}
+		n, ok := o.(json.Number)
+		if !ok {
+			return fmt.Errorf("'<' not supported between instances of '%s' and 'int'", pyTypeName(o))
+		}
+		f, err := n.Float64()
+		if err != nil {
+			return err
+		}
+		items = append(items, sortable{f, c})
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].order < items[j].order })
+	for _, it := range items {
+		name, params, err := validateChange(it.c)
+		if err != nil {
+			return err
+		}
+		if err := changeModels[name](e, ctx, params); err != nil {
+			// SuggestionChange.apply logs the change, then re-raises.
+			e.log.Warn("change failed", "model_name", name, "order", it.order, "id", params.id, "error", err)
+			return err
+		}
+		e.log.Debug("change applied", "model_name", name, "order", it.order, "id", params.id)
+	}
+	return nil
+}
+
+// validateChange is SuggestionChange(**change): order ≥ 1, a reason of 5
+// characters or more, a known model_name, and the model's parameters.
+func validateChange(c map[string]any) (string, changeParams, error) {
+	var p changeParams
+	if n, ok := c["order"].(json.Number); !ok || !isIntGE1(n) {
+		return "", p, pydanticError("order", "Input should be a valid integer greater than or equal to 1")
+	}
+	reason, ok := c["reason"].(string)
+	if !ok {
+		return "", p, pydanticError("reason", "Field required or not a valid string")
+	}
+	if len([]rune(reason)) < 5 {
+		return "", p, pydanticError("reason", "String should have at least 5 characters")
+	}
+	name, ok := c["model_name"].(string)
+	if !ok {
+		return "", p, pydanticError("model_name", "Field required or not a valid string")
+	}
+	if _, ok := changeModels[name]; !ok {
+		return "", p, fmt.Errorf("Invalid model_name=%s, must be in [%s]", pyRepr(name), quotedList(modelNames))
+	}
+	params := map[string]any{}
+	if raw, ok := c["model_params"]; ok {
+		if params, ok = raw.(map[string]any); !ok {
+			return "", p, pydanticError("model_params", "Input should be a valid dictionary")
+		}
+	}
+	if name == "sample_model_do_nothing" {
+		return name, p, nil
+	}
+	id, ok := params["id"]
+	if !ok {
+		return "", p, pydanticError("id", "Field required")
+	}
+	if p.id, ok = id.(string); !ok {
+		return "", p, pydanticError("id", "Input should be a valid string")
+	}
+	p.data = map[string]any{}
+	if raw, ok := params["data"]; ok {
+		if p.data, ok = raw.(map[string]any); !ok {
+			return "", p, pydanticError("data", "Input should be a valid dictionary")
+		}
+	}
+	return name, p, nil
+}
+
+func isIntGE1(n json.Number) bool {
+	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		return i >= 1
+	}
+	f, err := n.Float64()
+	return err == nil && f == float64(int64(f)) && f >= 1
+}
+
+// pydanticError is the text of a pydantic ValidationError on one field.
+func pydanticError(field, msg string) error {
+	return fmt.Errorf("1 validation error\n%s\n  %s", field, msg)
+}
+
+func quotedList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = pyRepr(n)
+	}
+	return strings.Join(q, ", ")
+}
