@@ -26,6 +26,8 @@ import (
 	"github.com/lvao/dataplatform/shared/engine"
 	"github.com/lvao/dataplatform/shared/objectstore"
 	"github.com/lvao/dataplatform/shared/pipeline/apply"
+	"github.com/lvao/dataplatform/shared/pipeline/compute"
+	"github.com/lvao/dataplatform/shared/pipeline/export"
 	"github.com/lvao/dataplatform/shared/pipeline/source/steps"
 	"github.com/lvao/dataplatform/shared/queue"
 	"github.com/lvao/dataplatform/shared/runtime"
@@ -60,6 +62,14 @@ var Functions = []Function{
 	// The apply DAGs (shared/dags/apply_suggestions*.yaml).
 	{Name: "apply-suggestions-check", Private: true, Task: func(d *Deps) runtime.TaskFunc { return apply.Check(d.Webapp) }},
 	{Name: "apply-suggestions", Private: true, Task: func(d *Deps) runtime.TaskFunc { return apply.Apply(d.Webapp) }},
+	// The map's tables (shared/dags/compute_acteurs.yaml) and the open-data export.
+	{Name: "compute-acteurs", Private: true, Task: func(d *Deps) runtime.TaskFunc {
+		return compute.Task(&compute.Deps{Webapp: d.Webapp, Warehouse: d.Warehouse, WarehouseSchema: compute.DefaultWarehouseSchema})
+	}},
+	{Name: "export-opendata", Private: true, Task: func(d *Deps) runtime.TaskFunc {
+		return export.Task(&export.Deps{Warehouse: d.Warehouse, WarehouseSchema: compute.DefaultWarehouseSchema,
+			S3: d.S3, Bucket: d.Config.DataBucket, Now: d.Now})
+	}},
 	{Name: "web", Handler: func(d *Deps) http.Handler { return web.New(web.FromConfig(d.Config, d.Store, d.Engine, d.Logger)) }},
 }
 
@@ -117,9 +127,10 @@ type Deps struct {
 	// S3 is the Object Storage client (artifacts, logs, source files).
 	S3 *s3.Client
 
-	// webapp is shared by copies of Deps (the harness copies it per function).
-	webapp *lazyPool
-	Now    func() time.Time
+	// webapp and warehouse are shared by copies of Deps (the harness copies
+	// it per function).
+	webapp, warehouse *lazyPool
+	Now               func() time.Time
 }
 
 // Options build Deps outside the deployed environment.
@@ -145,7 +156,7 @@ type Options struct {
 
 // Build connects to the database (migrating it), the queue, and loads DAGs.
 func Build(ctx context.Context, cfg *config.Config, opts Options) (*Deps, error) {
-	d := &Deps{Config: cfg, Logger: opts.Logger, webapp: &lazyPool{}, Dags: opts.Dags, Publisher: opts.Publisher, Lease: cfg.TaskLease,
+	d := &Deps{Config: cfg, Logger: opts.Logger, webapp: &lazyPool{}, warehouse: &lazyPool{}, Dags: opts.Dags, Publisher: opts.Publisher, Lease: cfg.TaskLease,
 		FunctionTimeout: cfg.FunctionTimeout, Now: opts.Now}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewJSONHandler(maskWriter{w: stdout, r: tasklog.Masker(opts.Secrets)}, nil))
@@ -191,6 +202,9 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Deps, error)
 		if err == nil {
 			err = webapp.Prepare(ctx, pool, cfg.WebappDatabaseSchema)
 		}
+		if err == nil { // the displayed/vue/epci tables compute_acteurs replaces
+			err = compute.PrepareWebapp(ctx, pool, cfg.WebappDatabaseSchema)
+		}
 		if err != nil {
 			st.Close()
 			return nil, err
@@ -216,6 +230,23 @@ func (d *Deps) Webapp() (*pgxpool.Pool, error) {
 	return l.pool, l.err
 }
 
+// Warehouse returns the pool of the warehouse database (compute_acteurs'
+// models), opened on first use.
+func (d *Deps) Warehouse() (*pgxpool.Pool, error) {
+	l := d.warehouse
+	l.once.Do(func() {
+		pc, err := pgxpool.ParseConfig(d.Config.WarehouseDatabaseURL)
+		if err != nil {
+			l.err = fmt.Errorf("WAREHOUSE_DATABASE_URL: %w", err)
+			return
+		}
+		compute.ConfigureWarehousePool(pc, compute.DefaultWarehouseSchema)
+		pc.MaxConns = 4
+		l.pool, l.err = pgxpool.NewWithConfig(context.Background(), pc)
+	})
+	return l.pool, l.err
+}
+
 // lazyPool is a pool opened on first use.
 type lazyPool struct {
 	once sync.Once
@@ -225,8 +256,10 @@ type lazyPool struct {
 
 // Close closes the webapp pool if it was opened.
 func (d *Deps) Close() {
-	if d.webapp != nil && d.webapp.pool != nil {
-		d.webapp.pool.Close()
+	for _, l := range []*lazyPool{d.webapp, d.warehouse} {
+		if l != nil && l.pool != nil {
+			l.pool.Close()
+		}
 	}
 	if d.Store != nil {
 		d.Store.Close()

@@ -1,0 +1,1 @@
+SELECT * FROM {{ source('qfdmo', 'qfdmo_propositionservice') }}

@@ -1,0 +1,1 @@
+{{ acteur_epci('marts_carte_filtered_acteur') }}

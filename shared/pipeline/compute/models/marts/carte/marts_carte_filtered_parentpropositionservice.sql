@@ -1,0 +1,1 @@
+{{ filtered_parentpropositionservice('marts_carte_filtered_acteur') }}

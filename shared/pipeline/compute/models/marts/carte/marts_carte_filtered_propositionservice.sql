@@ -1,0 +1,1 @@
+{{ filtered_propositionservice('marts_carte_filtered_acteur', 'marts_carte_filtered_parentpropositionservice') }}

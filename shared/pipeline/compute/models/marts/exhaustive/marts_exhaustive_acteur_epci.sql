@@ -1,0 +1,1 @@
+{{ acteur_epci('int_acteur') }}

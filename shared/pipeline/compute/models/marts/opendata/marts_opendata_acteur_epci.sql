@@ -1,0 +1,1 @@
+{{ acteur_epci('marts_opendata_filtered_acteur') }}

@@ -1,0 +1,1 @@
+{{ filtered_parentpropositionservice('marts_opendata_filtered_acteur') }}

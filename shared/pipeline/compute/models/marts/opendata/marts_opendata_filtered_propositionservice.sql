@@ -1,0 +1,1 @@
+{{ filtered_propositionservice('marts_opendata_filtered_acteur', 'marts_opendata_filtered_parentpropositionservice') }}

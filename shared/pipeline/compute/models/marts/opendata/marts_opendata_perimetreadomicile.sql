@@ -1,0 +1,1 @@
+{{ perimetreadomicile('marts_opendata_acteur') }}
