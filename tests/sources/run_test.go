@@ -25,6 +25,8 @@ func TestSourceDagFromDataFairToSuggestions(t *testing.T) {
 		// An unknown acteur type (LVAO's Python fails the whole task): dropped with an ERROR log.
 		ecosystemRow("A4", "Inconnu", "Vaisseau spatial", "Cartouches", 48.88),
 		ecosystemRow("A5", "Répar Cinq", "Artisan, commerce indépendant", "Cartouches", 48.89),
+		// An unknown product label: dropped with an ERROR log too.
+		ecosystemRow("A6", "Répar Six", "Artisan, commerce indépendant", "Fusée à eau", 48.90),
 	})
 	p := newPlatform(t, df)
 	h := p.start()
@@ -50,6 +52,11 @@ func TestSourceDagFromDataFairToSuggestions(t *testing.T) {
 		WHERE niveau_de_log = 'ERROR' AND identifiant_unique = 'ecosystem_A4'`).Scan(&cols, &vals, &msg)
 	if err != nil || strings.Join(cols, ",") != "type_de_point_de_collecte" || strings.Join(vals, ",") != "Vaisseau spatial" {
 		t.Errorf("ERROR log of the dropped row: %v %v %q %v", cols, vals, msg, err)
+	}
+	err = p.webapp.QueryRow(t.Context(), `SELECT origine_colonnes, origine_valeurs, message FROM data_suggestionlog
+		WHERE niveau_de_log = 'ERROR' AND identifiant_unique = 'ecosystem_A6'`).Scan(&cols, &vals, &msg)
+	if err != nil || strings.Join(cols, ",") != "produitsdechets_acceptes" || strings.Join(vals, ",") != "Fusée à eau" {
+		t.Errorf("ERROR log of the unknown product: %v %v %q %v", cols, vals, msg, err)
 	}
 	// Re-running the write task of the same run adds nothing.
 	h.clear(run, "db_write_type_action_suggestions")
