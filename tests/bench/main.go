@@ -38,8 +38,11 @@ type options struct {
 	Timeout     time.Duration // per scenario
 	Only        string        // comma-separated scenarios; empty: all
 	CPUProfile  string
-	PGWait      bool // sample pg_stat_activity during engine scenarios
-	Trace       bool // count and time the engine's statements
+	PGWait      bool   // sample pg_stat_activity during engine scenarios
+	Trace       bool   // count and time the engine's statements
+	SourceRows  int    // generated rows of the source scenarios
+	SourcePage  int    // data-fair page size of the source scenarios
+	SourceHeap  string // write a Go heap profile at the source run's peak RSS
 }
 
 func defaultOptions() options {
@@ -48,13 +51,15 @@ func defaultOptions() options {
 		url = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 	}
 	return options{URL: url, WideTasks: 10000, ChainRuns: 1000, ChainLen: 10, SeqRuns: 100, RiverJobs: 10000,
-		InFlight: 32, PoolConns: 40, RiverWorker: 100, Timeout: 20 * time.Minute}
+		InFlight: 32, PoolConns: 40, RiverWorker: 100, Timeout: 20 * time.Minute,
+		SourceRows: 100000, SourcePage: 10000}
 }
 
 // quick shrinks the counts for a smoke run.
 func (o *options) quick() {
 	o.Quick = true
 	o.WideTasks, o.ChainRuns, o.SeqRuns, o.RiverJobs = 1000, 100, 5, 1000
+	o.SourceRows, o.SourcePage = 10000, 2000
 	if o.Timeout > 3*time.Minute {
 		o.Timeout = 3 * time.Minute
 	}
@@ -86,10 +91,13 @@ func main() {
 	pool := flag.Int("pool", int(o.PoolConns), "engine store pool size")
 	flag.IntVar(&o.RiverWorker, "riverworkers", o.RiverWorker, "River MaxWorkers")
 	flag.DurationVar(&o.Timeout, "timeout", o.Timeout, "time limit of one scenario")
-	flag.StringVar(&o.Only, "only", "", "run only these scenarios: wide,chain,seq,river,river-default")
+	flag.StringVar(&o.Only, "only", "", "run only these scenarios: wide,chain,seq,river,river-default,source,source-existing")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.BoolVar(&o.PGWait, "pgwait", false, "sample pg_stat_activity during engine scenarios and print where backends wait")
 	flag.BoolVar(&o.Trace, "trace", false, "count and time the engine's SQL statements (client-side pgx tracer)")
+	flag.IntVar(&o.SourceRows, "sourcerows", o.SourceRows, "generated rows of the source scenarios")
+	flag.IntVar(&o.SourcePage, "sourcepage", o.SourcePage, "data-fair page size of the source scenarios")
+	flag.StringVar(&o.SourceHeap, "sourceheap", "", "write a Go heap profile taken at the source run's peak RSS to this file")
 	flag.Parse()
 	o.PoolConns = int32(*pool)
 	if quick {
@@ -106,6 +114,10 @@ func main() {
 				fmt.Sscan(f.Value.String(), &o.RiverJobs)
 			case "timeout":
 				fmt.Sscan(f.Value.String(), &o.Timeout)
+			case "sourcerows":
+				fmt.Sscan(f.Value.String(), &o.SourceRows)
+			case "sourcepage":
+				fmt.Sscan(f.Value.String(), &o.SourcePage)
 			}
 		})
 	}
@@ -131,7 +143,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	md := rep.Markdown()
+	md := rep.Markdown() + sourceMarkdown(rep.Opts)
 	fmt.Print(md)
 	if o.Out != "" {
 		if err := os.WriteFile(o.Out, []byte(md), 0o644); err != nil {
@@ -202,6 +214,16 @@ func Run(ctx context.Context, o options, logw io.Writer) (*Report, error) {
 		logf("River: %d jobs, MaxWorkers %d, default fetch settings", o.RiverJobs, o.RiverWorker)
 		meter = startCPU()
 		record(benchRiver(ctx, o, 0, 0, "River (default fetch)", logf))
+	}
+	if o.wantSource("source") {
+		logf("source: %s generated eo-ecosystem rows through the source DAG (all creations), and COPY of the same rows", thousands(o.SourceRows))
+		meter = startCPU()
+		record(benchSource(ctx, o, 0, logf))
+	}
+	if o.wantSource("source-existing") {
+		logf("source: %s generated eo-ecosystem rows through the source DAG (50%% existing acteurs), and COPY of the same rows", thousands(o.SourceRows))
+		meter = startCPU()
+		record(benchSource(ctx, o, 0.5, logf))
 	}
 	rep.Finished = time.Now()
 	return rep, first
