@@ -57,6 +57,7 @@ func (m *Main) dagRun(ctx context.Context, args []string) int {
 
 	cfg := pf.config(m)
 	cfg.Logger = m.logger(pf.verbose)
+	cfg.NoSchedule = true // only this run: other DAGs' schedules wait for serve
 	p, err := harness.Start(ctx, cfg)
 	if err != nil {
 		return m.failed("the harness could not start: %s", oneLine(harness.RedactURL(err.Error())))

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/lvao/dataplatform/local/harness/harnesstest"
 	"github.com/lvao/dataplatform/shared/engine"
 )
@@ -145,5 +146,57 @@ func TestDagRunBadInputExitsTwo(t *testing.T) {
 	r := run(t, "dag", "run", "no_such_dag", "--dags", dir)
 	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], `unknown DAG "no_such_dag"`) {
 		t.Fatalf("stderr %q, want one line naming the DAG", r.stderr)
+	}
+}
+
+// TestDagRunSchedulesNothingElse: dag run starts the run asked for and
+// no other (as `airflow dags test`): a scheduled DAG beside it, due since
+// long ago, gets no run.
+func TestDagRunSchedulesNothingElse(t *testing.T) {
+	t.Parallel()
+	dir := writeDag(t, `
+dag_id: cli_only
+tasks:
+  - {id: a, function: noop}
+`)
+	if err := os.WriteFile(filepath.Join(dir, "due.yaml"), []byte(`
+dag_id: cli_due
+schedule: "* * * * *"
+start_date: 2025-01-01T00:00:00Z
+catchup: true
+tasks:
+  - {id: a, function: noop}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env, schema := harnesstest.Env(t, map[string]string{"TASK_LEASE": "2s", "REQUEUE_AFTER": "1s"})
+	var out, errb bytes.Buffer
+	m := &Main{Env: env, Stdout: &out, Stderr: &errb}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if code := m.Run(ctx, []string{"dag", "run", "cli_only", "--dags", dir, "--json", "--s3-dir", t.TempDir(), "--tick", "50ms"}); code != ExitOK {
+		t.Fatalf("exit %d, stderr: %s", code, errb.String())
+	}
+	conn, err := pgx.Connect(ctx, harnesstest.DatabaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	runs := map[string]int{}
+	rows, err := conn.Query(ctx, "SELECT dag_id, count(*) FROM "+schema+".dag_run GROUP BY dag_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			t.Fatal(err)
+		}
+		runs[id] = n
+	}
+	if runs["cli_only"] != 1 || len(runs) != 1 {
+		t.Fatalf("runs by DAG %v, want only cli_only's one run", runs)
 	}
 }

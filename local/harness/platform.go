@@ -48,6 +48,9 @@ type Config struct {
 	// Cron fires serverless.yml's schedule triggers (serve does; dag run
 	// and invoke do not).
 	Cron bool
+	// NoSchedule: the tick creates no scheduled runs (dag run starts only
+	// the run asked for, as `airflow dags test`; serve schedules).
+	NoSchedule bool
 	// Clock drives the cron. Default: the system clock.
 	Clock Clock
 	// VisibilityTimeout is the queue's redelivery delay. Default DefaultVisibilityTimeout.
@@ -208,7 +211,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		Logger: p.log, Stopping: p.stopping.Load,
 	})
 	if p.Deps, err = bundle.Build(ctx, p.Config, bundle.Options{Publisher: p.Queue, Dags: set, Logger: p.log,
-		Secrets: config.SecretValues(env), PrepareWebapp: true}); err != nil {
+		Secrets: config.SecretValues(env), PrepareWebapp: true, NoSchedule: cfg.NoSchedule}); err != nil {
 		return nil, err
 	}
 	p.Deps.Crash = p.crashFunc(cfg.Chaos)

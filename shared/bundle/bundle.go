@@ -152,6 +152,9 @@ type Options struct {
 	// tables when missing (the harness; never in deployments, where the
 	// webapp owns its database).
 	PrepareWebapp bool
+	// NoSchedule: the coordinator's tick creates no scheduled runs
+	// (engine.Config.NoSchedule; the harness's `dag run`).
+	NoSchedule bool
 }
 
 // Build connects to the database (migrating it), the queue, and loads DAGs.
@@ -192,7 +195,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Deps, error)
 	d.Store = st
 	set := d.Dags
 	d.Engine = engine.New(engine.Config{Store: st, Publisher: d.Publisher, Dags: func() *dag.Set { return set },
-		Logger: d.Logger, RequeueAfter: cfg.RequeueAfter, Now: opts.Now})
+		Logger: d.Logger, RequeueAfter: cfg.RequeueAfter, Now: opts.Now, NoSchedule: opts.NoSchedule})
 	if err := d.Engine.SyncDags(ctx); err != nil {
 		st.Close()
 		return nil, err

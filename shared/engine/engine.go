@@ -46,6 +46,10 @@ type Config struct {
 	// expire as zombies and are retried. Claims and every other write stay
 	// synchronous, so a task is never completed twice.
 	SyncCommit bool
+	// NoSchedule makes Tick create no scheduled runs (the harness's
+	// `dag run`: only the run asked for, as `airflow dags test`). Default
+	// false.
+	NoSchedule bool
 	// OnRunEnd is called after commit each time a run reaches success or
 	// failed (the harness waits on it; tests use it as a signal). Optional;
 	// it must not block.

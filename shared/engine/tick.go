@@ -45,6 +45,9 @@ func (e *Engine) Tick(ctx context.Context) (TickReport, error) {
 
 // scheduleRuns creates the due scheduled runs of unpaused DAGs.
 func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
+	if e.cfg.NoSchedule {
+		return nil
+	}
 	now := e.now()
 	set := e.cfg.Dags()
 	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
