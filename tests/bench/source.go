@@ -134,7 +134,10 @@ func benchSource(ctx context.Context, o options, existing float64, logf func(str
 	env := map[string]string{"DATABASE_URL": withAppName(o.URL, sourcePGApp), "DATABASE_SCHEMA": platSchema,
 		"WEBAPP_DATABASE_SCHEMA": webSchema}
 	setup := time.Now()
-	h, err := harness.Start(ctx, harness.Config{Env: harness.MapEnv(env), S3Dir: s3Dir, Tick: 500 * time.Millisecond})
+	// NoSchedule: the scheduled DAGs (compute_acteurs, apply_suggestions…)
+	// would otherwise start with the harness and work on the same webapp
+	// schema during the seeding (a deadlock with its INSERT) and the run.
+	h, err := harness.Start(ctx, harness.Config{Env: harness.MapEnv(env), S3Dir: s3Dir, Tick: 500 * time.Millisecond, NoSchedule: true})
 	if err != nil {
 		return fail(fmt.Errorf("harness: %w", err))
 	}
