@@ -317,3 +317,20 @@ func TestExportStreamsLargeTableInParts(t *testing.T) {
 		t.Errorf("got %d bytes, %d lines; result %+v", len(body), bytes.Count(body, []byte("\n")), res)
 	}
 }
+
+// Before compute_acteurs has built the open-data table, the export fails
+// with a message saying so, and nothing is written to S3.
+func TestExportWithoutTableSaysRunComputeFirst(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	now := time.Date(2025, 9, 1, 5, 0, 0, 0, time.UTC)
+	f := newFakeS3(t, "opendata", now)
+	_, err := export.Export(e.ctx, export.Config{Warehouse: e.wh, Schema: e.whSchema + "_missing", S3: f.client,
+		Bucket: "opendata", Now: func() time.Time { return now }})
+	if err == nil || !strings.Contains(err.Error(), "compute_acteurs") || !strings.Contains(err.Error(), "exposure_opendata_acteur") {
+		t.Fatalf("error %v, want one naming the table and compute_acteurs", err)
+	}
+	if keys := f.keys(t, "opendata"); len(keys) != 0 {
+		t.Errorf("objects written: %v", keys)
+	}
+}

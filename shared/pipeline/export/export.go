@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -105,6 +106,10 @@ func Export(ctx context.Context, cfg Config) (*Result, error) {
 	conn.Release()
 	if err != nil {
 		w.Abort()
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (pgErr.Code == "42P01" || pgErr.Code == "3F000") { // undefined table / schema
+			return nil, fmt.Errorf("the warehouse has no table %s.%s: compute_acteurs builds it, run that DAG first", cfg.Schema, cfg.Table)
+		}
 		return nil, fmt.Errorf("error exporting %s: %w", cfg.Table, err)
 	}
 	if err := w.Close(); err != nil {
