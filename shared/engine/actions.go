@@ -71,6 +71,9 @@ func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
 		return nil, err
 	}
 	e.afterCommit(ctx, ev)
+	if err := e.propagateAll(ctx, ev.evaluated); err != nil {
+		return cleared, err
+	}
 	return cleared, e.startQueuedRuns(ctx, p.DagID)
 }
 
@@ -108,6 +111,9 @@ func (e *Engine) Mark(ctx context.Context, dagID, runID, taskID, state string) e
 		return err
 	}
 	e.afterCommit(ctx, ev)
+	if err := e.propagateAll(ctx, ev.evaluated); err != nil {
+		return err
+	}
 	if ev.finished {
 		return e.startQueuedRuns(ctx, dagID)
 	}

@@ -37,10 +37,17 @@ type AttemptRef struct {
 // Complete records an attempt's outcome exactly once: if the attempt is no
 // longer running under that try (a duplicate, or it was failed as a
 // zombie, cleared or marked meanwhile) nothing changes and recorded is
-// false. In the same transaction downstream tasks become ready; their
-// messages are published after commit. Completions of one run proceed in
-// parallel (per-row conditional updates keep them exactly-once and the
-// upstream counts exact); a deadlock between two of them is retried.
+// false. Completions of one run proceed in parallel (the row lock and the
+// conditional update of the attempt's task keep them exactly-once). The
+// one that gets the run's lock (SKIP LOCKED, never waiting) folds its
+// outcome, and those of the completions left pending by the others, into
+// the downstream tasks' counts and the run's unfinished count, in the same
+// transaction, and queues the tasks made ready; the others record their
+// outcome as pending and leave. After commit every completion runs
+// propagate, which picks up what is still pending: the counts of a wide
+// fan-in are then updated once per batch of completions instead of once
+// per completion, serialised on the run. Messages are published after
+// commit; a deadlock is retried.
 func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recorded bool, err error) {
 	if out.Err == nil && len(out.Result) > MaxResultSize {
 		out = Outcome{Err: fmt.Errorf("task result is %d bytes, over the %d bytes limit: write large outputs as artifacts", len(out.Result), MaxResultSize)}
@@ -70,13 +77,19 @@ func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 	}
 	e.afterCommit(ctx, ev)
 	if ev.finished {
-		err = e.startQueuedRuns(ctx, dagID)
+		if err := e.startQueuedRuns(ctx, dagID); err != nil {
+			return recorded, err
+		}
+	}
+	if recorded {
+		err = e.propagate(ctx, a.RunPK)
 	}
 	return recorded, err
 }
 
 // finishAttempt writes the outcome of a running attempt (locked by the
-// caller) and propagates it to the downstream tasks.
+// caller) and, when the caller holds the run's lock, propagates it to the
+// downstream tasks; otherwise the outcome is left pending.
 func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, target *store.FinishTarget, a AttemptRef, out Outcome) (evaluation, error) {
 	run := &target.Run
 	now := e.now()
@@ -107,9 +120,10 @@ func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, target *store.
 			p.State = string(planner.StateFailed)
 		}
 	}
+	p.Pending = !target.Locked && planner.State(p.State).Finished()
 	changes := []stateChange{{taskID: a.TaskID, old: planner.StateRunning, new: planner.State(p.State)}}
 	if out.Err == nil && out.SkipDownstream {
-		skipped, err := tx.TaskInstanceSetStateMany(ctx, run.PK, c.graph.Downstream(a.TaskID), string(planner.StateSkipped), now)
+		skipped, err := tx.TaskInstanceSetStateMany(ctx, run.PK, c.graph.Downstream(a.TaskID), string(planner.StateSkipped), now, !target.Locked)
 		if err != nil {
 			return evaluation{}, err
 		}
@@ -117,6 +131,20 @@ func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, target *store.
 			changes = append(changes, stateChange{taskID: id, old: planner.StateNone, new: planner.StateSkipped})
 		}
 	}
+	if !target.Locked {
+		// Only the attempt's own rows: the holder of the run's lock, or
+		// propagate after commit, folds the pending outcome in.
+		if _, err := tx.TaskFinishAndCount(ctx, p, nil); err != nil {
+			return evaluation{}, fmt.Errorf("error recording outcome of %s: %w", a.TaskID, err)
+		}
+		var ev evaluation
+		if len(prop.toQueue) > 0 && run.State == string(planner.RunRunning) {
+			// A run does not end while one of its tasks runs: still running.
+			ev.msgs, err = tx.TaskInstanceQueueMany(ctx, run, prop.toQueue, now)
+		}
+		return ev, err
+	}
+	changes = append(changes, pendingChanges(target.Pending)...)
 	w := waveOf(c, changes)
 	prop.unfinished += w.unfinished
 	cands, err := tx.TaskFinishAndCount(ctx, p, w.deltas)

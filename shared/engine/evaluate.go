@@ -13,6 +13,9 @@ type evaluation struct {
 	msgs     []store.Queued
 	finished bool
 	ended    []RunEnd
+	// evaluated are the runs fully evaluated (locked): completions may
+	// have left outcomes pending meanwhile (see propagate).
+	evaluated []int64
 }
 
 // add merges another evaluation into ev.
@@ -20,6 +23,7 @@ func (ev *evaluation) add(o evaluation) {
 	ev.msgs = append(ev.msgs, o.msgs...)
 	ev.finished = ev.finished || o.finished
 	ev.ended = append(ev.ended, o.ended...)
+	ev.evaluated = append(ev.evaluated, o.evaluated...)
 }
 
 // evaluateRun is the full evaluation of a locked run (at its start, after
@@ -29,7 +33,7 @@ func (ev *evaluation) add(o evaluation) {
 // transaction: the outbox), others marked skipped or upstream_failed, and
 // the run ends when every task is final. Completions use propagate.
 func (e *Engine) evaluateRun(ctx context.Context, tx *store.Tx, run *store.Run) (evaluation, error) {
-	var ev evaluation
+	ev := evaluation{evaluated: []int64{run.PK}}
 	if run.State == string(planner.RunQueued) {
 		return ev, nil
 	}
@@ -47,10 +51,10 @@ func (e *Engine) evaluateRun(ctx context.Context, tx *store.Tx, run *store.Run) 
 	}
 	plan := c.graph.Evaluate(states)
 	now := e.now()
-	if _, err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.Skip, string(planner.StateSkipped), now); err != nil {
+	if _, err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.Skip, string(planner.StateSkipped), now, false); err != nil {
 		return ev, err
 	}
-	if _, err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.UpstreamFailed, string(planner.StateUpstreamFailed), now); err != nil {
+	if _, err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.UpstreamFailed, string(planner.StateUpstreamFailed), now, false); err != nil {
 		return ev, err
 	}
 	for _, id := range plan.Skip {
@@ -91,11 +95,16 @@ func (e *Engine) evaluateRun(ctx context.Context, tx *store.Tx, run *store.Run) 
 }
 
 // recount rewrites the upstream counts that differ from the states, and
-// the run's unfinished count.
+// the run's unfinished count; the pending completions listed are thereby
+// folded in (those committed since the listing stay pending).
 func recount(ctx context.Context, tx *store.Tx, runPK int64, c *compiled, tis []store.TaskInstance, states map[string]planner.State) error {
 	var fix []store.UpstreamCounts
+	var folded []string
 	unfinished := 0
 	for _, ti := range tis {
+		if ti.Pending {
+			folded = append(folded, ti.TaskID)
+		}
 		if !states[ti.TaskID].Finished() {
 			unfinished++
 		}
@@ -108,6 +117,9 @@ func recount(ctx context.Context, tx *store.Tx, runPK int64, c *compiled, tis []
 		}
 	}
 	if err := tx.TaskInstanceSetUpstreamCounts(ctx, runPK, fix); err != nil {
+		return err
+	}
+	if err := tx.TaskInstanceClearPending(ctx, runPK, folded); err != nil {
 		return err
 	}
 	return tx.RunSetUnfinished(ctx, runPK, unfinished)
@@ -160,6 +172,9 @@ func (e *Engine) startQueuedRuns(ctx context.Context, dagID string) error {
 		return err
 	}
 	e.afterCommit(ctx, ev)
+	if err := e.propagateAll(ctx, ev.evaluated); err != nil {
+		return err
+	}
 	if ev.finished { // a run with nothing to do ended at once: a slot is free again
 		return e.startQueuedRuns(ctx, dagID)
 	}

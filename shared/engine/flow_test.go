@@ -47,6 +47,16 @@ func TestFanOutFanIn200Tasks(t *testing.T) {
 	if n := b.queryInt("SELECT count(*) FROM task_attempt WHERE completions = 1 AND state = 'success'"); n != 200 {
 		t.Errorf("%d attempts completed once, want 200", n)
 	}
+	// Parallel completions were each folded into the counts exactly once.
+	if n := b.queryInt("SELECT up_success FROM task_instance WHERE task_id = 'end'"); n != 198 {
+		t.Errorf("end counts %d successful upstream tasks, want 198", n)
+	}
+	if n := b.queryInt("SELECT count(*) FROM task_instance WHERE pending"); n != 0 {
+		t.Errorf("%d completions still pending", n)
+	}
+	if n := b.queryInt("SELECT tasks_unfinished FROM dag_run"); n != 0 {
+		t.Errorf("tasks_unfinished %d, want 0", n)
+	}
 }
 
 // mixedDAG exercises failures, retries, trigger rules and short-circuit.
@@ -275,5 +285,47 @@ func TestSpecErrorsAreNamed(t *testing.T) {
 	_, err := dag.Load(dag.ValidateOptions{}, dag.DirSource(t.TempDir()))
 	if err != nil {
 		t.Fatalf("empty dir: %v", err)
+	}
+}
+
+// TestParallelFailuresFoldedOnce: a wide fan-in whose upstream tasks fail
+// and succeed in parallel; the trigger rules see every outcome once.
+func TestParallelFailuresFoldedOnce(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("dag_id: pfail\ntasks:\n  - {id: start, function: noop}\n")
+	var mids []string
+	for i := 0; i < 60; i++ {
+		fn := "noop"
+		if i%2 == 1 {
+			fn = "fail"
+		}
+		fmt.Fprintf(&b, "  - {id: m%02d, function: %s, depends_on: [start]}\n", i, fn)
+		mids = append(mids, fmt.Sprintf("m%02d", i))
+	}
+	deps := strings.Join(mids, ", ")
+	fmt.Fprintf(&b, "  - {id: done, function: noop, depends_on: [%s], trigger_rule: all_done}\n", deps)
+	fmt.Fprintf(&b, "  - {id: strict, function: noop, depends_on: [%s]}\n", deps)
+	b.WriteString("  - {id: after, function: noop, depends_on: [strict]}\n")
+	bd := setup(t, bundleOpts{dags: []string{b.String()}, async: true, duplicate: 0.3})
+	run := bd.trigger("pfail", nil)
+	if end := bd.wait("pfail", run.RunID, 60*time.Second); end.State != "failed" {
+		t.Fatalf("run ended %s, want failed", end.State)
+	}
+	st := states(bd.doc("pfail", run.RunID))
+	if st["done"] != "success" || st["strict"] != "upstream_failed" || st["after"] != "upstream_failed" {
+		t.Errorf("done %s, strict %s, after %s", st["done"], st["strict"], st["after"])
+	}
+	if n := bd.queryInt("SELECT up_success * 1000 + up_failed FROM task_instance WHERE task_id = 'done'"); n != 30030 {
+		t.Errorf("done counts %d (success*1000+failed), want 30030", n)
+	}
+	if n := bd.queryInt("SELECT count(*) FROM task_instance WHERE pending"); n != 0 {
+		t.Errorf("%d completions still pending", n)
+	}
+	if n := bd.queryInt("SELECT tasks_unfinished FROM dag_run"); n != 0 {
+		t.Errorf("tasks_unfinished %d, want 0", n)
+	}
+	if n := bd.queryInt("SELECT count(*) FROM task_attempt WHERE completions <> 1"); n != 0 {
+		t.Errorf("%d attempts not completed exactly once", n)
 	}
 }

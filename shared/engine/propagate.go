@@ -49,6 +49,95 @@ func waveOf(c *compiled, changes []stateChange) wave {
 	return w
 }
 
+// pendingChanges are the state changes of pending completions taken
+// under the run's lock: from a state that counted nothing (running, or
+// none for a task skipped by its upstream) to their final state.
+func pendingChanges(ps []store.Pending) []stateChange {
+	out := make([]stateChange, 0, len(ps))
+	for _, p := range ps {
+		if st := planner.State(p.State); st.Finished() {
+			out = append(out, stateChange{taskID: p.TaskID, old: planner.StateNone, new: st})
+		}
+	}
+	return out
+}
+
+// propagate folds a run's pending completions into the counts, in
+// batches under the run's lock, until none is left. It never waits for
+// the lock: a completion that finds it held leaves, and the holder, once
+// it has committed, checks again here. Any completion committed before
+// the holder released the lock is seen by that check; any later one gets
+// the lock itself (or leaves it to a newer holder, by the same argument).
+// A crash in between leaves the flag set: the tick's safety net
+// evaluates runs with pending completions.
+func (e *Engine) propagate(ctx context.Context, runPK int64) error {
+	for {
+		pending, err := e.cfg.Store.TaskInstanceExistsPending(ctx, runPK)
+		if err != nil || !pending {
+			return err
+		}
+		var ev evaluation
+		var locked bool
+		var dagID string
+		for try := 0; ; try++ {
+			err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+				ev, locked = evaluation{}, false
+				run, ok, taken, err := tx.RunTryLockTakePending(ctx, runPK, !e.cfg.SyncCommit)
+				if err != nil || !ok {
+					return err
+				}
+				locked, dagID = true, run.DagID
+				ev, err = e.foldPending(ctx, tx, &run, taken)
+				return err
+			})
+			if err == nil || !store.IsRetryable(err) || try >= 5 {
+				break
+			}
+		}
+		if err != nil {
+			return err
+		}
+		e.afterCommit(ctx, ev)
+		if ev.finished {
+			if err := e.startQueuedRuns(ctx, dagID); err != nil {
+				return err
+			}
+		}
+		if !locked {
+			return nil
+		}
+	}
+}
+
+// propagateAll runs propagate for runs a transaction held locked (clear,
+// mark, the tick): completions that found them locked left their outcome
+// pending.
+func (e *Engine) propagateAll(ctx context.Context, runPKs []int64) error {
+	for _, pk := range runPKs {
+		if err := e.propagate(ctx, pk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// foldPending applies pending completions taken under the run's lock.
+func (e *Engine) foldPending(ctx context.Context, tx *store.Tx, run *store.Run, taken []store.Pending) (evaluation, error) {
+	changes := pendingChanges(taken)
+	if len(changes) == 0 {
+		return evaluation{}, nil
+	}
+	c, err := e.version(ctx, tx, run.DagID, run.VersionHash)
+	if err != nil {
+		return evaluation{}, err
+	}
+	var prop propagation
+	if err := e.cascade(ctx, tx, run, c, changes, &prop); err != nil {
+		return evaluation{}, err
+	}
+	return e.settle(ctx, tx, run, c, &prop)
+}
+
 // propagation accumulates what a completion decides.
 type propagation struct {
 	toQueue    []string
@@ -80,7 +169,7 @@ func (e *Engine) decide(ctx context.Context, tx *store.Tx, run *store.Run, c *co
 		ids   []string
 		state planner.State
 	}{{skip, planner.StateSkipped}, {upFailed, planner.StateUpstreamFailed}} {
-		done, err := tx.TaskInstanceSetStateMany(ctx, run.PK, set.ids, string(set.state), now)
+		done, err := tx.TaskInstanceSetStateMany(ctx, run.PK, set.ids, string(set.state), now, false)
 		if err != nil {
 			return nil, err
 		}

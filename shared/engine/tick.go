@@ -173,6 +173,9 @@ func (e *Engine) queueDueRetries(ctx context.Context, rep *TickReport) error {
 		}
 		rep.Retried += len(msgs)
 		e.publish(ctx, msgs)
+		if err := e.propagate(ctx, pk); err != nil { // completions may have found the run locked
+			return err
+		}
 	}
 	return nil
 }
@@ -220,6 +223,9 @@ func (e *Engine) advanceRuns(ctx context.Context, rep *TickReport) error {
 		return err
 	}
 	e.afterCommit(ctx, ev)
+	if err := e.propagateAll(ctx, ev.evaluated); err != nil {
+		return err
+	}
 	for _, r := range ev.ended {
 		if err := e.startQueuedRuns(ctx, r.DagID); err != nil {
 			return err

@@ -25,14 +25,25 @@ func (s *Store) TaskClaim(ctx context.Context, p *TaskClaimParams) (run Run, ok 
 
 // FinishTarget is a running attempt locked for completion.
 type FinishTarget struct {
-	Run      Run // PK, DagID, RunID, VersionHash, State
+	Run      Run // PK, DagID, RunID, VersionHash, State (all of it when Locked)
 	MaxTries int
+	// Locked: this transaction holds the run's lock and so folds the
+	// completion into the counts itself, with the pending ones it took.
+	Locked  bool
+	Pending []Pending
 }
 
-// TaskLockForFinish locks the run (shared with other completions) and the
-// attempt's task instance if it still runs under that try. asyncCommit
-// lets the transaction commit without waiting for its WAL flush (see
-// engine.Config.SyncCommit).
+// Pending is a task whose final state is still to be folded into its
+// downstream tasks' counts and the run's unfinished count.
+type Pending struct {
+	TaskID, State string
+}
+
+// TaskLockForFinish locks the attempt's task instance if it still runs
+// under that try and, in the same round trip, tries the run's lock (SKIP
+// LOCKED) and takes the run's pending completions when it gets it.
+// asyncCommit lets the transaction commit without waiting for its WAL
+// flush (see engine.Config.SyncCommit).
 func (t *Tx) TaskLockForFinish(ctx context.Context, runPK int64, taskID string, try int, asyncCommit bool) (FinishTarget, bool, error) {
 	f := FinishTarget{Run: Run{PK: runPK}}
 	b := &pgx.Batch{}
@@ -40,6 +51,7 @@ func (t *Tx) TaskLockForFinish(ctx context.Context, runPK int64, taskID string, 
 		b.Queue("SET LOCAL synchronous_commit = off")
 	}
 	b.Queue(q("TaskLockForFinish"), runPK, taskID, try)
+	b.Queue(q("RunTryLockTakePending"), runPK, taskID, try)
 	br := t.tx.SendBatch(ctx, b)
 	defer br.Close()
 	if asyncCommit {
@@ -54,7 +66,80 @@ func (t *Tx) TaskLockForFinish(ctx context.Context, runPK int64, taskID string, 
 	if err != nil {
 		return f, false, err
 	}
+	rows, err := br.Query()
+	if err != nil {
+		return f, false, err
+	}
+	run, locked, pending, err := collectTaken(rows)
+	if err != nil {
+		return f, false, err
+	}
+	if locked {
+		f.Run, f.Locked, f.Pending = run, true, pending
+	}
 	return f, true, br.Close()
+}
+
+// RunTryLockTakePending locks the run unless another transaction holds
+// it (locked is false then) and takes its pending completions.
+// asyncCommit: see TaskLockForFinish.
+func (t *Tx) RunTryLockTakePending(ctx context.Context, runPK int64, asyncCommit bool) (run Run, locked bool, pending []Pending, err error) {
+	b := &pgx.Batch{}
+	if asyncCommit {
+		b.Queue("SET LOCAL synchronous_commit = off")
+	}
+	b.Queue(q("RunTryLockTakePending"), runPK, nil, 0)
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
+	if asyncCommit {
+		if _, err := br.Exec(); err != nil {
+			return run, false, nil, err
+		}
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return run, false, nil, err
+	}
+	if run, locked, pending, err = collectTaken(rows); err != nil {
+		return run, false, nil, err
+	}
+	return run, locked, pending, br.Close()
+}
+
+func collectTaken(rows pgx.Rows) (run Run, locked bool, pending []Pending, err error) {
+	defer rows.Close()
+	for rows.Next() {
+		var taskID, state *string
+		var started, ended *time.Time
+		if err := rows.Scan(&run.PK, &run.DagID, &run.RunID, &run.RunType, &run.VersionHash, &run.State,
+			&run.LogicalDate, &run.DataIntervalStart, &run.DataIntervalEnd, &run.Conf, &run.Params,
+			&run.QueuedAt, &started, &ended, &taskID, &state); err != nil {
+			return run, false, nil, err
+		}
+		run.StartedAt, run.EndedAt = ts(started), ts(ended)
+		locked = true
+		if taskID != nil {
+			pending = append(pending, Pending{TaskID: *taskID, State: *state})
+		}
+	}
+	return run, locked, pending, rows.Err()
+}
+
+// TaskInstanceExistsPending reports (one statement, no transaction)
+// whether a run has pending completions.
+func (s *Store) TaskInstanceExistsPending(ctx context.Context, runPK int64) (ok bool, err error) {
+	err = s.Pool.QueryRow(ctx, q("TaskInstanceExistsPending"), runPK).Scan(&ok)
+	return ok, err
+}
+
+// TaskInstanceClearPending clears the pending flag of tasks whose states
+// a full evaluation (run locked) folded into the counts itself.
+func (t *Tx) TaskInstanceClearPending(ctx context.Context, runPK int64, taskIDs []string) error {
+	if len(taskIDs) == 0 {
+		return nil
+	}
+	_, err := t.tx.Exec(ctx, q("TaskInstanceClearPending"), runPK, taskIDs)
+	return err
 }
 
 // Candidate is a downstream task's state and upstream counts.
@@ -76,7 +161,7 @@ func (t *Tx) TaskFinishAndCount(ctx context.Context, p *TaskFinishParams, deltas
 		attempt = "success"
 	}
 	b := &pgx.Batch{}
-	b.Queue(q("TaskInstanceFinish"), p.RunPK, p.TaskID, p.TryNumber, p.State, p.Now, nullTime(p.NextRetryAt), nullJSON(p.Result), errText)
+	b.Queue(q("TaskInstanceFinish"), p.RunPK, p.TaskID, p.TryNumber, p.State, p.Now, nullTime(p.NextRetryAt), nullJSON(p.Result), errText, p.Pending)
 	b.Queue(q("TaskAttemptFinish"), p.RunPK, p.TaskID, p.TryNumber, attempt, p.Now, errText)
 	if len(deltas) > 0 {
 		queueCounts(b, p.RunPK, deltas)

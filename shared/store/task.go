@@ -14,7 +14,7 @@ func scanTI(row pgx.Row) (TaskInstance, error) {
 	var errText *string
 	err := row.Scan(&ti.RunPK, &ti.TaskID, &ti.DagID, &ti.RunID, &ti.Function, &ti.State, &ti.TryNumber,
 		&ti.MaxTries, &queued, &started, &ended, &retry, &lease, &ti.Result, &errText,
-		&ti.UpSuccess, &ti.UpFailed, &ti.UpSkipped, &ti.UpUpstreamFailed)
+		&ti.UpSuccess, &ti.UpFailed, &ti.UpSkipped, &ti.UpUpstreamFailed, &ti.Pending)
 	ti.QueuedAt, ti.StartedAt, ti.EndedAt, ti.NextRetryAt, ti.LeaseExpiresAt = ts(queued), ts(started), ts(ended), ts(retry), ts(lease)
 	if errText != nil {
 		ti.Error = *errText
@@ -78,11 +78,11 @@ func (t *Tx) TaskInstanceQueueMany(ctx context.Context, run *Run, taskIDs []stri
 
 // TaskInstanceSetStateMany marks waiting tasks skipped or upstream_failed
 // and returns those that were waiting (and so changed).
-func (t *Tx) TaskInstanceSetStateMany(ctx context.Context, runPK int64, taskIDs []string, state string, now time.Time) ([]string, error) {
+func (t *Tx) TaskInstanceSetStateMany(ctx context.Context, runPK int64, taskIDs []string, state string, now time.Time, pending bool) ([]string, error) {
 	if len(taskIDs) == 0 {
 		return nil, nil
 	}
-	rows, err := t.tx.Query(ctx, q("TaskInstanceSetStateMany"), runPK, taskIDs, state, now)
+	rows, err := t.tx.Query(ctx, q("TaskInstanceSetStateMany"), runPK, taskIDs, state, now, pending)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +169,8 @@ type TaskFinishParams struct {
 	NextRetryAt time.Time
 	Result      json.RawMessage
 	Error       string
+	// Pending: the final state is still to be folded into the counts.
+	Pending bool
 }
 
 // TaskFinish records the outcome on the task instance and its attempt.
@@ -178,7 +180,7 @@ func (t *Tx) TaskFinish(ctx context.Context, p *TaskFinishParams) error {
 		errText = &p.Error
 	}
 	if _, err := t.tx.Exec(ctx, q("TaskInstanceFinish"), p.RunPK, p.TaskID, p.TryNumber, p.State, p.Now,
-		nullTime(p.NextRetryAt), nullJSON(p.Result), errText); err != nil {
+		nullTime(p.NextRetryAt), nullJSON(p.Result), errText, p.Pending); err != nil {
 		return err
 	}
 	attempt := "failed"

@@ -51,6 +51,9 @@ type TaskInstance struct {
 	Error          string
 	// Upstream counts of direct upstream tasks by final state.
 	UpSuccess, UpFailed, UpSkipped, UpUpstreamFailed int
+	// Pending: its final state is not yet folded into its downstream
+	// tasks' counts nor the run's unfinished count.
+	Pending bool
 }
 
 // Attempt is one try of a task instance.

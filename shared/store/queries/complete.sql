@@ -16,16 +16,44 @@ SELECT r.id, r.dag_id, r.run_id, r.run_type, r.version_hash, r.state, r.logical_
 FROM dag_run r JOIN claimed c ON r.id = c.run_pk;
 
 -- name: TaskLockForFinish
--- The run in KEY SHARE mode (completions of one run proceed in parallel;
--- clear, mark and the full evaluation take FOR UPDATE and wait for them)
--- and the attempt's task instance if it still runs under that try.
-WITH run AS (
-    SELECT id, dag_id, run_id, version_hash, state FROM dag_run WHERE id = $1 FOR KEY SHARE
-)
-SELECT run.dag_id, run.run_id, run.version_hash, run.state, t.max_tries
-FROM task_instance t JOIN run ON run.id = t.run_pk
+-- The attempt's task instance if it still runs under that try, locked,
+-- with its run (not locked: a run does not end while a task runs, and the
+-- run's lock is taken apart, with SKIP LOCKED, by RunTryLockTakePending).
+SELECT r.dag_id, r.run_id, r.version_hash, r.state, t.max_tries
+FROM task_instance t JOIN dag_run r ON r.id = t.run_pk
 WHERE t.run_pk = $1 AND t.task_id = $2 AND t.try_number = $3 AND t.state = 'running'
 FOR UPDATE OF t;
+
+-- name: RunTryLockTakePending
+-- Locks the run unless another transaction holds it (SKIP LOCKED: no row
+-- then) and takes its pending completions (final states not yet folded
+-- into the upstream and unfinished counts): one row per pending task, or
+-- one row with a NULL task when none is pending.
+WITH run AS (
+    SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
+           data_interval_end, conf, params, queued_at, started_at, ended_at
+    FROM dag_run WHERE id = $1
+      -- A completion ($2: its task) takes the lock only if its attempt is
+      -- still running (locked by TaskLockForFinish just before).
+      AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM task_instance
+                                       WHERE run_pk = $1 AND task_id = $2 AND try_number = $3 AND state = 'running'))
+    FOR NO KEY UPDATE SKIP LOCKED
+), taken AS (
+    UPDATE task_instance t SET pending = false
+    FROM run WHERE t.run_pk = run.id AND t.pending
+    RETURNING t.task_id, t.state
+)
+SELECT run.id, run.dag_id, run.run_id, run.run_type, run.version_hash, run.state, run.logical_date,
+       run.data_interval_start, run.data_interval_end, run.conf, run.params, run.queued_at,
+       run.started_at, run.ended_at, taken.task_id, taken.state
+FROM run LEFT JOIN taken ON true;
+
+-- name: TaskInstanceExistsPending
+SELECT EXISTS (SELECT 1 FROM task_instance WHERE run_pk = $1 AND pending);
+
+-- name: TaskInstanceClearPending
+-- A full evaluation folded these tasks' states into the counts itself.
+UPDATE task_instance SET pending = false WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND pending;
 
 -- name: TaskInstanceAddUpstreamCountsReturning
 -- Adds deltas to upstream counts, locking rows in task_id order (no

@@ -16,13 +16,15 @@ SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_int
 FROM dag_run WHERE id = $1 FOR UPDATE;
 
 -- name: RunLockActiveMany
--- Running runs with no task queued, running or waiting for a retry: stuck
--- unless re-evaluated (the tick's safety net). Skips runs being changed.
+-- Running runs with no task queued, running or waiting for a retry, or
+-- with a pending completion (its follow-up was interrupted): stuck unless
+-- re-evaluated (the tick's safety net). Skips runs being changed.
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
        data_interval_end, conf, params, queued_at, started_at, ended_at
 FROM dag_run r WHERE state = 'running'
-  AND NOT EXISTS (SELECT 1 FROM task_instance t WHERE t.run_pk = r.id
-                  AND t.state IN ('queued', 'running', 'up_for_retry', 'scheduled'))
+  AND (NOT EXISTS (SELECT 1 FROM task_instance t WHERE t.run_pk = r.id
+                   AND t.state IN ('queued', 'running', 'up_for_retry', 'scheduled'))
+       OR EXISTS (SELECT 1 FROM task_instance t WHERE t.run_pk = r.id AND t.pending))
 ORDER BY id LIMIT $1
 FOR UPDATE SKIP LOCKED;
 

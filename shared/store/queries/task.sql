@@ -6,13 +6,13 @@ FROM unnest($4::text[], $5::text[], $6::int[]) AS t(task_id, function, max_tries
 -- name: TaskInstanceListByRun
 SELECT run_pk, task_id, dag_id, run_id, function, state, try_number, max_tries, queued_at,
        started_at, ended_at, next_retry_at, lease_expires_at, result, error,
-       up_success, up_failed, up_skipped, up_upstream_failed
+       up_success, up_failed, up_skipped, up_upstream_failed, pending
 FROM task_instance WHERE run_pk = $1;
 
 -- name: TaskInstanceGet
 SELECT run_pk, task_id, dag_id, run_id, function, state, try_number, max_tries, queued_at,
        started_at, ended_at, next_retry_at, lease_expires_at, result, error,
-       up_success, up_failed, up_skipped, up_upstream_failed
+       up_success, up_failed, up_skipped, up_upstream_failed, pending
 FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = $3;
 
 -- name: TaskInstanceQueueMany
@@ -24,8 +24,8 @@ WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state IN ('none', 'up_for_re
 RETURNING task_id, function, try_number;
 
 -- name: TaskInstanceSetStateMany
--- Marks waiting tasks skipped or upstream_failed.
-UPDATE task_instance SET state = $3, ended_at = $4
+-- Marks waiting tasks skipped or upstream_failed (pending: see TaskInstanceFinish).
+UPDATE task_instance SET state = $3, ended_at = $4, pending = $5
 WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state = 'none'
 RETURNING task_id;
 
@@ -52,8 +52,10 @@ WHERE run_pk = $1 AND task_id = $2 AND try_number = $3 AND state = 'running'
 FOR UPDATE;
 
 -- name: TaskInstanceFinish
+-- pending: the final state is still to be folded into the counts (the
+-- completion did not get the run's lock).
 UPDATE task_instance
-SET state = $4, ended_at = $5, next_retry_at = $6, lease_expires_at = NULL, result = $7, error = $8
+SET state = $4, ended_at = $5, next_retry_at = $6, lease_expires_at = NULL, result = $7, error = $8, pending = $9
 WHERE run_pk = $1 AND task_id = $2 AND try_number = $3;
 
 -- name: TaskAttemptFinish
@@ -87,7 +89,7 @@ RETURNING t.dag_id, t.run_id, t.task_id, t.function, t.try_number;
 -- Clear: back to none for a new try, with its retries again.
 UPDATE task_instance
 SET state = 'none', max_tries = try_number + $3, queued_at = NULL, started_at = NULL, ended_at = NULL,
-    next_retry_at = NULL, lease_expires_at = NULL, result = NULL, error = NULL
+    next_retry_at = NULL, lease_expires_at = NULL, result = NULL, error = NULL, pending = false
 WHERE run_pk = $1 AND task_id = $2;
 
 -- name: TaskInstanceMark
@@ -111,7 +113,7 @@ SELECT result FROM task_instance WHERE run_pk = $1 AND task_id = $2;
 -- name: TaskInstanceListByIDs
 SELECT run_pk, task_id, dag_id, run_id, function, state, try_number, max_tries, queued_at,
        started_at, ended_at, next_retry_at, lease_expires_at, result, error,
-       up_success, up_failed, up_skipped, up_upstream_failed
+       up_success, up_failed, up_skipped, up_upstream_failed, pending
 FROM task_instance WHERE run_pk = $1 AND task_id = ANY($2::text[]);
 
 -- name: TaskInstanceAddUpstreamCounts
