@@ -1,7 +1,6 @@
 # LVAO data platform — every workflow is a target; `make help` lists them.
 SHELL := /bin/bash
 export GOTOOLCHAIN := local
-export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
 GO ?= go
 TEST_TIMEOUT ?= 30m
