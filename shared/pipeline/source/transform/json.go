@@ -14,6 +14,9 @@ import (
 // DecodeValue reads one JSON value. Object key order is kept; a number with
 // a '.', 'e' or 'E' is a float, any other an int (as Python's json reads it).
 func DecodeValue(data []byte) (Value, error) {
+	if v, ok := fastDecode(data); ok {
+		return v, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	v, err := decodeValue(dec)

@@ -1,0 +1,285 @@
+package transform
+
+import (
+	"encoding/json"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+)
+
+// A direct scan of JSON bytes into Values: every step reads each row it
+// streams, and json.Decoder.Token (a full decode per token) cost most of
+// their CPU. It gives the values decodeValue gives (key order kept, a
+// duplicate key set in place, a number with '.', 'e' or 'E' a float, any
+// other an int). On anything it does not accept as plain valid JSON it
+// reports failure, and DecodeValue then takes the slow path, whose result
+// (or error) is the reference.
+
+type fastParser struct {
+	b []byte
+	i int
+}
+
+// fastDecode decodes data as one JSON value followed only by whitespace.
+func fastDecode(data []byte) (Value, bool) {
+	p := fastParser{b: data}
+	p.ws()
+	v, ok := p.value(0)
+	if !ok {
+		return Missing, false
+	}
+	p.ws()
+	return v, p.i == len(p.b)
+}
+
+// maxFastDepth bounds the nesting the fast path recurses into.
+const maxFastDepth = 64
+
+func (p *fastParser) ws() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *fastParser) literal(s string, v Value) (Value, bool) {
+	if len(p.b)-p.i < len(s) || string(p.b[p.i:p.i+len(s)]) != s {
+		return Missing, false
+	}
+	p.i += len(s)
+	return v, true
+}
+
+func (p *fastParser) value(depth int) (Value, bool) {
+	if p.i >= len(p.b) || depth > maxFastDepth {
+		return Missing, false
+	}
+	switch c := p.b[p.i]; {
+	case c == '"':
+		s, ok := p.str(false)
+		return String(s), ok
+	case c == 'n':
+		return p.literal("null", Missing)
+	case c == 't':
+		return p.literal("true", Bool(true))
+	case c == 'f':
+		return p.literal("false", Bool(false))
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	case c == '[':
+		return p.list(depth)
+	case c == '{':
+		r, ok := p.object(depth)
+		if !ok {
+			return Missing, false
+		}
+		return Object(r), true
+	}
+	return Missing, false
+}
+
+func (p *fastParser) list(depth int) (Value, bool) {
+	p.i++ // '['
+	items := []Value{}
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		return List(items...), true
+	}
+	for {
+		p.ws()
+		v, ok := p.value(depth + 1)
+		if !ok {
+			return Missing, false
+		}
+		items = append(items, v)
+		p.ws()
+		if p.i >= len(p.b) {
+			return Missing, false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return List(items...), true
+		default:
+			return Missing, false
+		}
+	}
+}
+
+func (p *fastParser) object(depth int) (Row, bool) {
+	p.i++ // '{'
+	var r Row
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return r, true
+	}
+	r.fields = make([]Field, 0, 8)
+	for {
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != '"' {
+			return Row{}, false
+		}
+		key, ok := p.str(true)
+		if !ok {
+			return Row{}, false
+		}
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return Row{}, false
+		}
+		p.i++
+		p.ws()
+		v, ok := p.value(depth + 1)
+		if !ok {
+			return Row{}, false
+		}
+		r.Set(key, v)
+		p.ws()
+		if p.i >= len(p.b) {
+			return Row{}, false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return r, true
+		default:
+			return Row{}, false
+		}
+	}
+}
+
+// str reads a string at p.i (a '"'). Plain strings (no escape, valid
+// UTF-8) are cut from the input; others are unquoted by encoding/json.
+func (p *fastParser) str(key bool) (string, bool) {
+	start := p.i + 1
+	plain := true
+	for j := start; j < len(p.b); j++ {
+		c := p.b[j]
+		switch {
+		case c == '\\':
+			plain = false
+			j++
+		case c < 0x20:
+			return "", false
+		case c >= utf8.RuneSelf:
+			plain = false
+		case c == '"':
+			p.i = j + 1
+			raw := p.b[start:j]
+			if plain || utf8.Valid(raw) && !hasBackslash(raw) {
+				if key {
+					return internKey(raw), true
+				}
+				return string(raw), true
+			}
+			var s string
+			if err := json.Unmarshal(p.b[start-1:j+1], &s); err != nil {
+				return "", false
+			}
+			return s, true
+		}
+	}
+	return "", false
+}
+
+func hasBackslash(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' {
+			return true
+		}
+	}
+	return false
+}
+
+// number reads a number with JSON's grammar.
+func (p *fastParser) number() (Value, bool) {
+	b, start, j := p.b, p.i, p.i
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	switch {
+	case j < len(b) && b[j] == '0':
+		j++
+	case j < len(b) && b[j] >= '1' && b[j] <= '9':
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+	default:
+		return Missing, false
+	}
+	isFloat := false
+	if j < len(b) && b[j] == '.' {
+		isFloat = true
+		j++
+		d := j
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		if j == d {
+			return Missing, false
+		}
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		isFloat = true
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		d := j
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		if j == d {
+			return Missing, false
+		}
+	}
+	p.i = j
+	s := b[start:j]
+	if !isFloat {
+		if n, err := strconv.ParseInt(string(s), 10, 64); err == nil {
+			return Int(n), true
+		}
+	}
+	f, err := strconv.ParseFloat(string(s), 64)
+	if err != nil {
+		return Missing, false // the slow path reports it
+	}
+	return Float(f), true
+}
+
+// Column names repeat on every row: they are shared rather than allocated
+// per row. The table is bounded (names past it are allocated as usual).
+var keys = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: map[string]string{}}
+
+const maxInterned = 4096
+
+func internKey(b []byte) string {
+	keys.RLock()
+	s, ok := keys.m[string(b)]
+	keys.RUnlock()
+	if ok {
+		return s
+	}
+	s = string(b)
+	if len(b) <= 64 {
+		keys.Lock()
+		if len(keys.m) < maxInterned {
+			keys.m[s] = s
+		}
+		keys.Unlock()
+	}
+	return s
+}

@@ -1,0 +1,52 @@
+package transform
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// slowDecode is the reference: json.Decoder tokens.
+func slowDecode(data []byte) (Value, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return decodeValue(dec)
+}
+
+func TestFastDecodeMatchesTokenDecoder(t *testing.T) {
+	inputs := []string{
+		`{}`, `[]`, `null`, `true`, `false`, `0`, `-0`, `12`, `-7`, `1.5`, `1e3`, `1E-2`, `-0.0`,
+		`9223372036854775807`, `9223372036854775808`, `123456789012345678901234567890`,
+		`"plain"`, `"é à ç"`, `"tab\tquote\" slash\/ u\u00e9 \ud83d\ude00"`, `"bad \ud800 surrogate"`,
+		"\"invalid \xff utf8\"",
+		` { "a" : 1 , "b":[1,2.0,"x",null,{"c":[]}], "a": "again" } `,
+		`{"identifiant_unique":"x_1","proposition_service_codes":[{"action":"donner","sous_categories":["a","b"]}],"latitude":48.5,"n":null}`,
+		`[[[]],{}, {"":""}]`,
+	}
+	for _, in := range inputs {
+		fast, ok := fastDecode([]byte(in))
+		if !ok {
+			t.Errorf("%s: fast path refused it", in)
+			continue
+		}
+		slow, err := slowDecode([]byte(in))
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if fast.Kind() != slow.Kind() || !fast.Equal(slow) || string(fast.AppendJSON(nil)) != string(slow.AppendJSON(nil)) {
+			t.Errorf("%s: fast %s, slow %s", in, fast.AppendJSON(nil), slow.AppendJSON(nil))
+		}
+	}
+}
+
+func TestFastDecodeRefusesInvalidJSON(t *testing.T) {
+	for _, in := range []string{``, `{`, `{"a"}`, `{"a":1,}`, `[1,]`, `01`, `1.`, `.5`, `1e`, `-`, `tru`, `nul`,
+		`"unterminated`, "\"ctl\x01\"", `{"a":1} x`, `{a:1}`, `"\x"`} {
+		if v, ok := fastDecode([]byte(in)); ok {
+			t.Errorf("%q: accepted as %s", in, v.AppendJSON(nil))
+		}
+		if _, err := DecodeValue([]byte(in)); err == nil && in != `"\x"` {
+			t.Errorf("%q: DecodeValue accepted it", in)
+		}
+	}
+}
