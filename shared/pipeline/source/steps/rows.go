@@ -2,6 +2,7 @@ package steps
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,6 +39,16 @@ func (r *rowWriter) WriteRow(row transform.Row) error {
 	return err
 }
 
+// WriteLine writes a row already encoded (a line read from a rows
+// artifact).
+func (r *rowWriter) WriteLine(b []byte) error {
+	r.count++
+	if _, err := r.bw.Write(b); err != nil || (len(b) > 0 && b[len(b)-1] == '\n') {
+		return err
+	}
+	return r.bw.WriteByte('\n')
+}
+
 func (r *rowWriter) WriteJSON(v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -61,7 +72,8 @@ func (r *rowWriter) Close() error {
 // Abort discards it.
 func (r *rowWriter) Abort() { r.w.Abort() }
 
-// readRows streams the rows of an upstream task's artifact.
+// readRows streams the rows of an upstream task's artifact: JSON lines, one
+// row per line as rowWriter writes them.
 func readRows(ctx context.Context, t *runtime.Task, taskID, name string) iter.Seq2[transform.Row, error] {
 	return func(yield func(transform.Row, error) bool) {
 		rc, err := t.OpenArtifact(ctx, taskID, name)
@@ -70,10 +82,9 @@ func readRows(ctx context.Context, t *runtime.Task, taskID, name string) iter.Se
 			return
 		}
 		defer rc.Close()
-		dec := json.NewDecoder(bufio.NewReaderSize(rc, 256<<10))
-		dec.UseNumber()
+		lines := newLineReader(rc)
 		for line := 1; ; line++ {
-			v, err := transform.ReadValue(dec)
+			b, err := lines.next()
 			if errors.Is(err, io.EOF) {
 				return
 			}
@@ -81,14 +92,48 @@ func readRows(ctx context.Context, t *runtime.Task, taskID, name string) iter.Se
 				yield(transform.Row{}, fmt.Errorf("%s of %s, row %d: %w", name, taskID, line, err))
 				return
 			}
-			row, ok := v.ObjectRow()
-			if !ok {
-				yield(transform.Row{}, fmt.Errorf("%s of %s, row %d: not an object", name, taskID, line))
+			row, err := transform.DecodeRow(b)
+			if err != nil {
+				yield(transform.Row{}, fmt.Errorf("%s of %s, row %d: %w", name, taskID, line, err))
 				return
 			}
 			if !yield(row, nil) {
 				return
 			}
+		}
+	}
+}
+
+// lineReader returns the non-blank lines of a stream, of any length. A
+// line is valid until the next call.
+type lineReader struct {
+	r    *bufio.Reader
+	long []byte
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(r, 256<<10)}
+}
+
+func (l *lineReader) next() ([]byte, error) {
+	for {
+		b, err := l.r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			l.long = append(l.long[:0], b...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				b, err = l.r.ReadSlice('\n')
+				l.long = append(l.long, b...)
+			}
+			b = l.long
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		if len(bytes.TrimSpace(b)) > 0 {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 }

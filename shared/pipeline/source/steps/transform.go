@@ -2,7 +2,9 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -53,10 +55,14 @@ func (d *Deps) configValidate(ctx context.Context, t *runtime.Task, cfg Config) 
 	return map[string]any{"rules": len(cfg.NormalizationRules), "product_mapping": len(cfg.ProductMapping)}, nil
 }
 
-// normalize applies the rules to the downloaded rows. Rows the upstream
-// Python would fail the whole task on (an unknown acteur type or product
-// label) are dropped with an ERROR log instead (Lenient). Merging rows of
-// one identifiant_unique needs the normalised table: it is held once.
+// normalize applies the rules to the downloaded rows, a row at a time.
+// Rows the upstream Python would fail the whole task on (an unknown acteur
+// type or product label) are dropped with an ERROR log instead (Lenient).
+// The whole-table step (merge the rows of one identifiant_unique, drop rows
+// without sous_categorie or location) needs all rows: the normalised rows
+// are written out as they come while transform.UndesiredLines notes a few
+// bytes per row; when that step would change anything, the artifact is
+// read back and written again filtered (see rewriteNormalized).
 func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any, error) {
 	opts := transform.Options{Lenient: true}
 	if cfg.ValidateAddressWithBAN || cfg.DagID == "pharmacies" {
@@ -79,7 +85,12 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 		return nil, err
 	}
 	defer logs.Abort()
-	var rows []transform.Row
+	out, err := createRows(ctx, t, RowsArtifact)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Abort()
+	undesired := transform.NewUndesiredLines()
 	in, warnings, errs := 0, 0, 0
 	reasons := map[string]int{}
 	for row, err := range readRows(ctx, t, TaskDownload, RowsArtifact) {
@@ -102,37 +113,103 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 				return nil, err
 			}
 		}
-		rows = append(rows, rr.Rows...)
+		for _, r := range rr.Rows {
+			undesired.Observe(r)
+			if err := out.WriteRow(r); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := n.Finish(); err != nil {
 		return nil, err
 	}
-	kept, metadata, err := transform.RemoveUndesiredLines(rows)
-	if err != nil {
-		return nil, err
+	noRows := func() error {
+		return fmt.Errorf("no row left after normalisation: %d rows read, %d dropped by blocking errors%s", in, errs, topReasons(reasons))
 	}
-	rows = nil
-	if len(kept) == 0 {
-		return nil, fmt.Errorf("no row left after normalisation: %d rows read, %d dropped by blocking errors%s", in, errs, topReasons(reasons))
-	}
-	out, err := createRows(ctx, t, RowsArtifact)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range kept {
-		if err := out.WriteRow(r); err != nil {
-			out.Abort()
-			return nil, err
-		}
+	if undesired.Rows() == 0 {
+		return nil, noRows()
 	}
 	if err := out.Close(); err != nil {
 		return nil, err
 	}
+	kept, metadata := undesired.Rows(), map[string]string{}
+	if undesired.Changes() {
+		if kept, metadata, err = rewriteNormalized(ctx, t, undesired); err != nil {
+			return nil, err
+		}
+		if kept == 0 {
+			return nil, noRows()
+		}
+	}
 	if err := logs.Close(); err != nil {
 		return nil, err
 	}
-	t.Logger.Info("normalised", "rows_in", in, "rows_out", len(kept), "warnings", warnings, "errors", errs)
-	return map[string]any{"rows_in": in, "rows_out": len(kept), "warnings": warnings, "errors": errs, "metadata": metadata}, nil
+	t.Logger.Info("normalised", "rows_in", in, "rows_out", kept, "warnings", warnings, "errors", errs)
+	return map[string]any{"rows_in": in, "rows_out": kept, "warnings": warnings, "errors": errs, "metadata": metadata}, nil
+}
+
+// rewriteNormalized is the second pass of the whole-table step: it reads
+// the normalised rows back and writes them again under the same name
+// (complete only when the new one closes), the kept rows unchanged as
+// their lines, the merged rows after them.
+func rewriteNormalized(ctx context.Context, t *runtime.Task, undesired *transform.UndesiredLines) (int, map[string]string, error) {
+	out, err := createRows(ctx, t, RowsArtifact)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer out.Abort()
+	filter := undesired.Filter()
+	kept := 0
+	err = func() error {
+		rc, err := t.OpenArtifact(ctx, t.TaskID, RowsArtifact)
+		if err != nil {
+			return fmt.Errorf("error reading back %s: %w", RowsArtifact, err)
+		}
+		defer rc.Close()
+		lines := newLineReader(rc)
+		for i := 0; ; i++ {
+			b, err := lines.next()
+			if errors.Is(err, io.EOF) {
+				if i != undesired.Rows() {
+					return fmt.Errorf("error reading back %s: %d rows, %d written", RowsArtifact, i, undesired.Rows())
+				}
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("error reading back %s: %w", RowsArtifact, err)
+			}
+			if i >= undesired.Rows() {
+				return fmt.Errorf("error reading back %s: more rows than written", RowsArtifact)
+			}
+			switch filter.Route(i) {
+			case transform.Keep:
+				kept++
+				if err := out.WriteLine(b); err != nil {
+					return err
+				}
+			case transform.Hold:
+				r, err := transform.DecodeRow(b)
+				if err != nil {
+					return fmt.Errorf("error reading back %s, row %d: %w", RowsArtifact, i+1, err)
+				}
+				filter.Hold(i, r)
+			}
+		}
+	}()
+	if err != nil {
+		return 0, nil, err
+	}
+	merged, metadata := filter.Finish()
+	for _, r := range merged {
+		kept++
+		if err := out.WriteRow(r); err != nil {
+			return 0, nil, err
+		}
+	}
+	if kept == 0 {
+		return 0, metadata, nil
+	}
+	return kept, metadata, out.Close()
 }
 
 // topReasons lists the most frequent causes of dropped rows.

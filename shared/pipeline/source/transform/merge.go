@@ -2,7 +2,6 @@ package transform
 
 import (
 	"sort"
-	"strconv"
 )
 
 // Whole-table steps after the row rules: a source may list one acteur on
@@ -197,61 +196,27 @@ func LacksLocation(r Row) bool {
 	return r.Get("location").IsMissing() && r.Get("acteur_type_code").Str() != ActeurTypeDigital
 }
 
-// RemoveUndesiredLines is _remove_undesired_lines: merge rows sharing an
+// RemoveUndesiredLines is _remove_undesired_lines (in memory; UndesiredLines
+// is the same over a stream): merge rows sharing an
 // identifiant_unique (when label_codes, acteur_service_codes and
 // proposition_service_codes exist), drop rows without sous_categorie, drop
 // remaining identifiant_unique duplicates (keeping the first), drop
 // non-digital rows without location. The metadata counts what was dropped.
 func RemoveUndesiredLines(rows []Row) ([]Row, map[string]string, error) {
-	meta := map[string]string{}
-	cols := columnsOf(rows)
-	has := func(c string) bool { return contains(cols, c) }
-	if has("label_codes") && has("acteur_service_codes") && has("proposition_service_codes") {
-		var err error
-		rows, err = MergeDuplicates(rows, "identifiant_unique",
-			[]string{"label_codes", "acteur_service_codes"}, []string{"proposition_service_codes"})
-		if err != nil {
-			return nil, nil, err
+	u := NewUndesiredLines()
+	for _, r := range rows {
+		u.Observe(r)
+	}
+	f := u.Filter()
+	out := rows[:0:0]
+	for i, r := range rows {
+		switch f.Route(i) {
+		case Keep:
+			out = append(out, r)
+		case Hold:
+			f.Hold(i, r)
 		}
 	}
-	if has("sous_categorie_codes") {
-		kept := rows[:0:0]
-		for _, r := range rows {
-			if HasSousCategorie(r) {
-				kept = append(kept, r)
-			}
-		}
-		if n := len(rows) - len(kept); n > 0 {
-			meta[MetadataNoSousCategorieFiltered] = strconv.Itoa(n)
-		}
-		rows = kept
-	}
-	if has("identifiant_unique") {
-		seen := map[string]bool{}
-		kept := rows[:0:0]
-		for _, r := range rows {
-			k := valueKey(r.Get("identifiant_unique"))
-			if !seen[k] {
-				seen[k] = true
-				kept = append(kept, r)
-			}
-		}
-		if n := len(rows) - len(kept); n > 0 {
-			meta[MetadataDuplicatesFiltered] = strconv.Itoa(n)
-		}
-		rows = kept
-	}
-	if has("location") && has("acteur_type_code") {
-		kept := rows[:0:0]
-		for _, r := range rows {
-			if !LacksLocation(r) {
-				kept = append(kept, r)
-			}
-		}
-		if n := len(rows) - len(kept); n > 0 {
-			meta[MetadataNoLocationFiltered] = strconv.Itoa(n)
-		}
-		rows = kept
-	}
-	return rows, meta, nil
+	merged, meta := f.Finish()
+	return append(out, merged...), meta, nil
 }
