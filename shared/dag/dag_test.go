@@ -182,3 +182,30 @@ tasks: [{id: a, function: noop}]
 		t.Errorf("resolved %v %v", got, err)
 	}
 }
+
+// A file with several problems reports them all at once, decoding problems
+// (a bad duration, an unknown field) as well as validation ones, each with
+// the DAG's id, JSON files included.
+func TestEveryProblemOfAFileIsReported(t *testing.T) {
+	t.Parallel()
+	err := load(t, map[string]string{
+		"a.yaml": "dag_id: many\ndefault_args: {retry_delay: 5 minutes}\ntasks:\n - {id: a, function: nope, colour: red}\n - {id: b, function: noop, depends_on: [a], trigger_rule: all_good, execution_timeout: soon}\n",
+		"b.json": `{"dag_id": "j1", "tasks": [{"id": "x", "function": "noop", "execution_timeout": "abc"}], "unknown_field": 1}`,
+	})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{
+		`dags/a.yaml: dag many: line 2: "5 minutes" is not a duration`,
+		`dags/a.yaml: dag many: line 4: field colour not found in a task`,
+		`dags/a.yaml: dag many: line 5: "soon" is not a duration`,
+		`dags/a.yaml: dag many: task a: function: unknown function "nope"`,
+		`dags/a.yaml: dag many: task b: trigger_rule: unknown trigger rule "all_good"`,
+		`dags/b.json: dag j1: line 1: "abc" is not a duration`,
+		`dags/b.json: dag j1: line 1: field unknown_field not found in a DAG`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+}

@@ -17,14 +17,29 @@ import (
 // Parse decodes one DAG file. Unknown fields are errors (a typo such as
 // `depends_om` must not silently drop a dependency). It does not validate.
 func Parse(file string, data []byte) (*Spec, error) {
+	s, errs := parse(file, data)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return s, nil
+}
+
+// parse decodes one DAG file and returns every decoding problem. Type
+// problems (an unknown field, a malformed duration, a string where a list
+// is expected) do not stop the decoding: the spec is returned as far as it
+// decoded, so that Load can validate the rest and report every problem of
+// the file at once. A syntax error returns no spec.
+func parse(file string, data []byte) (*Spec, Errors) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var s Spec
-	if err := dec.Decode(&s); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &Error{File: file, Field: "", Msg: "empty file"}
-		}
-		return nil, &Error{File: file, DagID: guessID(data), Msg: cleanYAMLError(err)}
+	err := dec.Decode(&s)
+	if errors.Is(err, io.EOF) {
+		return nil, Errors{{File: file, Msg: "empty file"}}
+	}
+	var terr *yaml.TypeError
+	if err != nil && !errors.As(err, &terr) {
+		return nil, Errors{{File: file, DagID: guessID(data), Msg: cleanYAMLError(err)}}
 	}
 	s.File = file
 	for k, v := range s.Tasks {
@@ -32,7 +47,18 @@ func Parse(file string, data []byte) (*Spec, error) {
 			s.Tasks[k].Args[a] = normalize(x)
 		}
 	}
-	return &s, nil
+	if terr == nil {
+		return &s, nil
+	}
+	id := s.DagID
+	if id == "" {
+		id = guessID(data)
+	}
+	errs := make(Errors, 0, len(terr.Errors))
+	for _, m := range terr.Errors {
+		errs = append(errs, &Error{File: file, DagID: id, Msg: cleanYAMLError(errors.New(m))})
+	}
+	return &s, errs
 }
 
 func cleanYAMLError(err error) string {
@@ -109,12 +135,12 @@ func Load(opts ValidateOptions, sources ...Source) (*Set, error) {
 				errs = append(errs, &Error{File: name, Msg: err.Error()})
 				continue
 			}
-			spec, err := Parse(name, data)
-			if err != nil {
-				errs = append(errs, err.(*Error))
+			spec, perrs := parse(name, data)
+			errs = append(errs, perrs...)
+			if spec == nil {
 				continue
 			}
-			if verrs := Validate(spec, opts); len(verrs) > 0 {
+			if verrs := Validate(spec, opts); len(verrs) > 0 || len(perrs) > 0 {
 				errs = append(errs, verrs...)
 				continue
 			}

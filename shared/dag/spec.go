@@ -166,10 +166,12 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// UnmarshalYAML parses a Go duration and names the line on error.
+// UnmarshalYAML parses a Go duration and names the line on error. The
+// error is a *yaml.TypeError so that decoding goes on and the file's other
+// problems are reported with it.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if err := d.UnmarshalText([]byte(n.Value)); err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
 	}
 	return nil
 }
