@@ -50,6 +50,12 @@ func (r *rowWriter) WriteLine(b []byte) error {
 }
 
 func (r *rowWriter) WriteJSON(v any) error {
+	if a, ok := v.(interface{ AppendJSON([]byte) []byte }); ok {
+		r.buf = append(a.AppendJSON(r.buf[:0]), '\n')
+		r.count++
+		_, err := r.bw.Write(r.buf)
+		return err
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err

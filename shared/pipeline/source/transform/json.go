@@ -191,8 +191,3 @@ func (r Row) AppendJSON(b []byte) []byte {
 	}
 	return append(b, '}')
 }
-
-func appendJSONString(b []byte, s string) []byte {
-	enc, _ := json.Marshal(s) // a string always marshals
-	return append(b, enc...)
-}

@@ -283,3 +283,119 @@ func internKey(b []byte) string {
 	}
 	return s
 }
+
+// ObjectSpans calls f with each key of the JSON object data, in order, and
+// the bytes of its value (valid until data changes). It returns false when
+// data is not an object the direct scan accepts, or when f does; values
+// are only delimited here, their decoding is f's.
+func ObjectSpans(data []byte, f func(key string, raw []byte) bool) bool {
+	p := fastParser{b: data}
+	p.ws()
+	if p.i >= len(p.b) || p.b[p.i] != '{' {
+		return false
+	}
+	p.i++
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		p.ws()
+		return p.i == len(p.b)
+	}
+	for {
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != '"' {
+			return false
+		}
+		key, ok := p.str(true)
+		if !ok {
+			return false
+		}
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return false
+		}
+		p.i++
+		p.ws()
+		start := p.i
+		if !p.skip(0) || !f(key, p.b[start:p.i]) {
+			return false
+		}
+		p.ws()
+		if p.i >= len(p.b) {
+			return false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			p.ws()
+			return p.i == len(p.b)
+		default:
+			return false
+		}
+	}
+}
+
+// skip moves past one value without building it.
+func (p *fastParser) skip(depth int) bool {
+	if p.i >= len(p.b) || depth > maxFastDepth {
+		return false
+	}
+	switch c := p.b[p.i]; c {
+	case '"':
+		for j := p.i + 1; j < len(p.b); j++ {
+			switch p.b[j] {
+			case '\\':
+				j++
+			case '"':
+				p.i = j + 1
+				return true
+			}
+		}
+		return false
+	case '[', '{':
+		closing := byte(']')
+		if c == '{' {
+			closing = '}'
+		}
+		p.i++
+		p.ws()
+		if p.i < len(p.b) && p.b[p.i] == closing {
+			p.i++
+			return true
+		}
+		for {
+			p.ws()
+			if c == '{' {
+				if p.i >= len(p.b) || p.b[p.i] != '"' || !p.skip(depth+1) {
+					return false
+				}
+				p.ws()
+				if p.i >= len(p.b) || p.b[p.i] != ':' {
+					return false
+				}
+				p.i++
+				p.ws()
+			}
+			if !p.skip(depth + 1) {
+				return false
+			}
+			p.ws()
+			if p.i >= len(p.b) {
+				return false
+			}
+			switch p.b[p.i] {
+			case ',':
+				p.i++
+			case closing:
+				p.i++
+				return true
+			default:
+				return false
+			}
+		}
+	}
+	_, ok := p.value(depth)
+	return ok
+}

@@ -50,3 +50,13 @@ func TestFastDecodeRefusesInvalidJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendJSONStringMatchesMarshal(t *testing.T) {
+	for _, s := range []string{"", "plain", `quote" back\ slash/`, "<a href='x'>&amp;</a>", "\b\f\n\r\t\x00\x01\x1f\x7f",
+		"é à ç 😀", "bad \xff\xfe utf8 \xe2\x82", "line\u2028para\u2029", "mixed\u00e9\n<\xff>"} {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString(nil, s); string(got) != string(want) {
+			t.Errorf("%q: got %s, want %s", s, got, want)
+		}
+	}
+}
