@@ -17,7 +17,7 @@ local: ## Run the whole platform locally (harness: functions, queues, cron, S3, 
 
 .PHONY: deps
 deps: ## Start/install what the tests need (Postgres, NATS, apt packages)
-	@tests/setup.sh chromium chromium-driver postgresql-15-postgis-3
+	@tests/setup.sh chromium chromium-driver postgresql-15-postgis-3 shellcheck unzip
 
 .PHONY: test
 test: deps ## go vet and every test (the command CI runs)
