@@ -43,8 +43,9 @@ type AttemptRef struct {
 // outcome, and those of the completions left pending by the others, into
 // the downstream tasks' counts and the run's unfinished count, in the same
 // transaction, and queues the tasks made ready; the others record their
-// outcome as pending and leave. After commit every completion runs
-// propagate, which picks up what is still pending: the counts of a wide
+// outcome as pending and leave. After commit (in the same round trip)
+// every completion checks for pending outcomes and, if any, runs
+// propagate, which picks them up: the counts of a wide
 // fan-in are then updated once per batch of completions instead of once
 // per completion, serialised on the run. Messages are published after
 // commit; a deadlock is retried.
@@ -54,8 +55,9 @@ func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 	}
 	var ev evaluation
 	var dagID string
+	var pending bool
 	for try := 0; ; try++ {
-		err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		pending, err = e.cfg.Store.InTxCheckPending(ctx, a.RunPK, func(tx *store.Tx) error {
 			ev, recorded = evaluation{}, false
 			target, ok, err := tx.TaskLockForFinish(ctx, a.RunPK, a.TaskID, a.TryNumber, !e.cfg.SyncCommit)
 			if err != nil || !ok {
@@ -81,7 +83,7 @@ func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 			return recorded, err
 		}
 	}
-	if recorded {
+	if pending {
 		err = e.propagate(ctx, a.RunPK)
 	}
 	return recorded, err

@@ -62,25 +62,22 @@ func pendingChanges(ps []store.Pending) []stateChange {
 	return out
 }
 
-// propagate folds a run's pending completions into the counts, in
-// batches under the run's lock, until none is left. It never waits for
-// the lock: a completion that finds it held leaves, and the holder, once
-// it has committed, checks again here. Any completion committed before
-// the holder released the lock is seen by that check; any later one gets
-// the lock itself (or leaves it to a newer holder, by the same argument).
-// A crash in between leaves the flag set: the tick's safety net
-// evaluates runs with pending completions.
+// propagate folds a run's pending completions (a check after a commit
+// saw some) into the counts, in batches under the run's lock, until none
+// is left. It never waits for the lock: a completion that finds it held
+// leaves, and the holder checks again once its commit released the lock.
+// Any completion committed before that release is seen by the check; any
+// later one gets the lock itself (or leaves it to a newer holder, by the
+// same argument). A crash in between leaves the flag set: the tick's
+// safety net evaluates runs with pending completions.
 func (e *Engine) propagate(ctx context.Context, runPK int64) error {
 	for {
-		pending, err := e.cfg.Store.TaskInstanceExistsPending(ctx, runPK)
-		if err != nil || !pending {
-			return err
-		}
 		var ev evaluation
-		var locked bool
+		var locked, pending bool
 		var dagID string
+		var err error
 		for try := 0; ; try++ {
-			err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+			pending, err = e.cfg.Store.InTxCheckPending(ctx, runPK, func(tx *store.Tx) error {
 				ev, locked = evaluation{}, false
 				run, ok, taken, err := tx.RunTryLockTakePending(ctx, runPK, !e.cfg.SyncCommit)
 				if err != nil || !ok {
@@ -103,18 +100,22 @@ func (e *Engine) propagate(ctx context.Context, runPK int64) error {
 				return err
 			}
 		}
-		if !locked {
+		if !locked || !pending {
 			return nil
 		}
 	}
 }
 
-// propagateAll runs propagate for runs a transaction held locked (clear,
-// mark, the tick): completions that found them locked left their outcome
-// pending.
+// propagateAll checks runs a transaction held locked (clear, mark, the
+// tick) for completions that found them locked and left their outcome
+// pending, and propagates those.
 func (e *Engine) propagateAll(ctx context.Context, runPKs []int64) error {
 	for _, pk := range runPKs {
-		if err := e.propagate(ctx, pk); err != nil {
+		pending, err := e.cfg.Store.TaskInstanceExistsPending(ctx, pk)
+		if err == nil && pending {
+			err = e.propagate(ctx, pk)
+		}
+		if err != nil {
 			return err
 		}
 	}

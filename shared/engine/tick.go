@@ -173,7 +173,7 @@ func (e *Engine) queueDueRetries(ctx context.Context, rep *TickReport) error {
 		}
 		rep.Retried += len(msgs)
 		e.publish(ctx, msgs)
-		if err := e.propagate(ctx, pk); err != nil { // completions may have found the run locked
+		if err := e.propagateAll(ctx, []int64{pk}); err != nil { // completions may have found the run locked
 			return err
 		}
 	}

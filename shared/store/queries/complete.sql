@@ -40,7 +40,7 @@ WITH run AS (
     FOR NO KEY UPDATE SKIP LOCKED
 ), taken AS (
     UPDATE task_instance t SET pending = false
-    FROM run WHERE t.run_pk = run.id AND t.pending
+    FROM run WHERE t.run_pk = $1 AND run.id = $1 AND t.pending
     RETURNING t.task_id, t.state
 )
 SELECT run.id, run.dag_id, run.run_id, run.run_type, run.version_hash, run.state, run.logical_date,

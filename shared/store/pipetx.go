@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// The completion path's transactions save two round trips each: BEGIN
+// travels with the transaction's first batch, and the check that must
+// follow the release of the run's lock (are completions still pending?)
+// travels with COMMIT. On a machine where each round trip costs both
+// processes syscalls and context switches, that is a good share of a
+// completion's cost.
+
+// pipeTx is a transaction on a pool connection whose BEGIN is sent with
+// its first statement or batch. It implements the methods of pgx.Tx that
+// Tx uses; the others are not available (the embedded nil interface).
+type pipeTx struct {
+	pgx.Tx
+	conn  *pgxpool.Conn
+	begun bool
+}
+
+func (t *pipeTx) begin(ctx context.Context) error {
+	if t.begun {
+		return nil
+	}
+	t.begun = true
+	_, err := t.conn.Exec(ctx, "begin")
+	return err
+}
+
+func (t *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := t.begin(ctx); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return t.conn.Exec(ctx, sql, args...)
+}
+
+func (t *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := t.begin(ctx); err != nil {
+		return nil, err
+	}
+	return t.conn.Query(ctx, sql, args...)
+}
+
+func (t *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := t.begin(ctx); err != nil {
+		return errRow{err}
+	}
+	return t.conn.QueryRow(ctx, sql, args...)
+}
+
+// SendBatch sends BEGIN first in the same batch when the transaction has
+// not begun, and consumes its result.
+func (t *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if t.begun {
+		return t.conn.SendBatch(ctx, b)
+	}
+	t.begun = true
+	nb := &pgx.Batch{QueuedQueries: append([]*pgx.QueuedQuery{{SQL: "begin"}}, b.QueuedQueries...)}
+	br := t.conn.SendBatch(ctx, nb)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return errBatch{err}
+	}
+	return br
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+type errBatch struct{ err error }
+
+func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
+func (b errBatch) Close() error                     { return b.err }
+
+// InTxCheckPending runs fn in a transaction like InTx, then commits and,
+// in the same round trip, reports whether the run has pending completions
+// (a fresh snapshot taken after the commit released the transaction's
+// locks). pending is false when fn fails.
+func (s *Store) InTxCheckPending(ctx context.Context, runPK int64, fn func(*Tx) error) (pending bool, err error) {
+	conn, err := s.Pool.Acquire(ctx)
+	if err != nil {
+		return false, fmt.Errorf("error beginning transaction: %w", err)
+	}
+	// Release destroys a connection left in a transaction or busy.
+	defer conn.Release()
+	t := &pipeTx{conn: conn}
+	if err := fn(&Tx{tx: t}); err != nil {
+		if t.begun {
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "rollback")
+		}
+		return false, err
+	}
+	b := &pgx.Batch{}
+	if t.begun {
+		b.Queue("commit")
+	}
+	b.Queue(q("TaskInstanceExistsPending"), runPK)
+	br := conn.SendBatch(ctx, b)
+	defer br.Close()
+	if t.begun {
+		if _, err := br.Exec(); err != nil {
+			return false, fmt.Errorf("error committing transaction: %w", err)
+		}
+	}
+	if err := br.QueryRow().Scan(&pending); err != nil {
+		return false, err
+	}
+	return pending, br.Close()
+}
