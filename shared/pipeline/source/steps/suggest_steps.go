@@ -87,6 +87,12 @@ func (d *Deps) writeInput(ctx context.Context, t *runtime.Task) (suggest.WriteIn
 		Update: suggest.JSONLSource[suggest.Change](open(TaskKeep, UpdateArtifact)),
 		Delete: suggest.JSONLSource[suggest.Change](open(TaskKeep, DeleteArtifact)),
 	}
+	heads := map[suggest.Action]suggest.Source[suggest.ChangeHead]{
+		suggest.ActionCreate: suggest.JSONLSource[suggest.ChangeHead](open(TaskKeep, CreateArtifact)),
+		suggest.ActionUpdate: suggest.JSONLSource[suggest.ChangeHead](open(TaskKeep, UpdateArtifact)),
+		suggest.ActionDelete: suggest.JSONLSource[suggest.ChangeHead](open(TaskKeep, DeleteArtifact)),
+	}
+	in.Heads = func(a suggest.Action) suggest.Source[suggest.ChangeHead] { return heads[a] }
 	in.Logs = suggest.Concat(suggest.JSONLSource[transform.Log](open(TaskNormalize, LogsArtifact)),
 		suggest.JSONLSource[transform.Log](open(TaskValidate, LogsArtifact)))
 	for v, err := range readJSON[suggest.DiffStats](ctx, t, TaskKeep, DiffArtifact) {

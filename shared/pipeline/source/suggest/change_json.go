@@ -3,6 +3,7 @@ package suggest
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 
 	"github.com/lvao/dataplatform/shared/pipeline/source/transform"
 )
@@ -92,5 +93,39 @@ func (c *Change) decodeLine(line []byte) error {
 		return json.Unmarshal(line, c)
 	}
 	*c = out
+	return nil
+}
+
+// ChangeHead is what Write's first pass reads of a change: its action and
+// acteur (to size the cohorts and file the logs), not its rows.
+type ChangeHead struct {
+	Action            Action `json:"action"`
+	IdentifiantUnique string `json:"identifiant_unique"`
+}
+
+// decodeLine reads the head of a change's JSON line, skipping the rest.
+func (h *ChangeHead) decodeLine(line []byte) error {
+	var out ChangeHead
+	ok := transform.ObjectSpans(line, func(key string, raw []byte) bool {
+		if key != "action" && key != "identifiant_unique" {
+			// encoding/json matches keys case-insensitively: let it.
+			return !strings.EqualFold(key, "action") && !strings.EqualFold(key, "identifiant_unique")
+		}
+		v, err := transform.DecodeValue(raw)
+		if err != nil || !v.IsString() {
+			return false
+		}
+		if key == "action" {
+			out.Action = Action(v.Str())
+		} else {
+			out.IdentifiantUnique = v.Str()
+		}
+		return true
+	})
+	if !ok {
+		*h = ChangeHead{}
+		return json.Unmarshal(line, h)
+	}
+	*h = out
 	return nil
 }

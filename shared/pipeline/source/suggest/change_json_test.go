@@ -49,3 +49,14 @@ func TestChangeJSONLineMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestChangeHeadReadsActionAndActeur(t *testing.T) {
+	c := Change{Action: ActionUpdate, IdentifiantUnique: "eco_\u00e91", Contexte: json.RawMessage(`{"nom":"x"}`),
+		Suggestion: transform.NewRow(transform.Field{Name: "nom", Value: transform.Strings("a")}), Fields: []string{"nom"}}
+	for _, line := range [][]byte{c.AppendJSON(nil), []byte(`{"Action":"MODIF","identifiant_unique":"eco_\u00e91"}`)} {
+		var h ChangeHead
+		if err := h.decodeLine(line); err != nil || h.Action != ActionUpdate || h.IdentifiantUnique != c.IdentifiantUnique {
+			t.Errorf("%s: %+v %v", line, h, err)
+		}
+	}
+}

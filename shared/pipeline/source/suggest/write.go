@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"strings"
 
@@ -54,6 +55,9 @@ func (r RunInfo) IdentifiantExecution() string { return strings.ReplaceAll(r.Run
 type WriteInput struct {
 	// Changes are Diff's changes by action.
 	Changes ChangeSet
+	// Heads, when set, read the same changes as Changes but only their
+	// action and acteur (a cheaper first pass). Nil: Changes are read.
+	Heads func(Action) Source[ChangeHead]
 	// Logs are the normalisation logs and Validate's logs (each read
 	// several times). Nil: none.
 	Logs Source[transform.Log]
@@ -73,7 +77,7 @@ type WriteOptions struct {
 	// DAG's use_legacy_suggestions).
 	Legacy bool
 	// BatchSize is the number of acteurs written per round trip; 0 means
-	// 500.
+	// 1,000.
 	BatchSize int
 	// Logger receives a summary per cohort; nil means slog.Default().
 	Logger *slog.Logger
@@ -116,7 +120,7 @@ func Write(ctx context.Context, pool *pgxpool.Pool, run RunInfo, in WriteInput, 
 		return counts, errors.New("error writing suggestions: RunInfo needs DagID and RunID")
 	}
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 500
+		opts.BatchSize = 1000
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -128,7 +132,7 @@ func Write(ctx context.Context, pool *pgxpool.Pool, run RunInfo, in WriteInput, 
 	}
 	sizes := map[Action]int{}
 	for _, a := range Actions {
-		src := in.Changes.of(a)
+		src := in.heads(a)
 		if src == nil {
 			continue
 		}
@@ -180,4 +184,24 @@ func Write(ctx context.Context, pool *pgxpool.Pool, run RunInfo, in WriteInput, 
 		logger.Warn("Aucune suggestion à traiter pour cette source", "dag", run.DagID, "run", run.RunID)
 	}
 	return counts, nil
+}
+
+// heads reads the action and acteur of the changes of action a.
+func (in WriteInput) heads(a Action) Source[ChangeHead] {
+	if in.Heads != nil {
+		return in.Heads(a)
+	}
+	src := in.Changes.of(a)
+	if src == nil {
+		return nil
+	}
+	return func() iter.Seq2[ChangeHead, error] {
+		return func(yield func(ChangeHead, error) bool) {
+			for c, err := range src() {
+				if !yield(ChangeHead{Action: c.Action, IdentifiantUnique: c.IdentifiantUnique}, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
 }

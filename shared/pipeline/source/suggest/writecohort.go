@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"sort"
 
 	"github.com/jackc/pgx/v5"
@@ -84,23 +85,66 @@ func (w *cohortWriter) write(ctx context.Context, run RunInfo, changes Source[Ch
 	if err := w.writeLogs(ctx, router, batchSize); err != nil {
 		return err
 	}
-	batch := make([]Change, 0, batchSize)
-	for c, err := range changes() {
+	for batch, err := range readBatches(ctx, changes, batchSize) {
 		if err != nil {
-			return fmt.Errorf("error reading changes: %w", err)
+			return err
 		}
-		batch = append(batch, c)
-		if len(batch) == batchSize {
-			if err := w.writeChanges(ctx, batch); err != nil {
-				return err
-			}
-			batch = batch[:0]
+		if err := w.writeChanges(ctx, batch); err != nil {
+			return err
 		}
-	}
-	if len(batch) > 0 {
-		return w.writeChanges(ctx, batch)
 	}
 	return nil
+}
+
+// readBatches reads and decodes the changes in a goroutine of its own,
+// a batch ahead of the writer: decoding overlaps the round trips and
+// COPYs of the batch before.
+func readBatches(ctx context.Context, changes Source[Change], batchSize int) iter.Seq2[[]Change, error] {
+	return func(yield func([]Change, error) bool) {
+		type item struct {
+			batch []Change
+			err   error
+		}
+		ch := make(chan item, 1)
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		done := make(chan struct{})
+		defer func() { cancel(); <-done }()
+		go func() {
+			defer close(done)
+			defer close(ch)
+			send := func(it item) bool {
+				select {
+				case ch <- it:
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			}
+			batch := make([]Change, 0, batchSize)
+			for c, err := range changes() {
+				if err != nil {
+					send(item{err: fmt.Errorf("error reading changes: %w", err)})
+					return
+				}
+				batch = append(batch, c)
+				if len(batch) == batchSize {
+					if !send(item{batch: batch}) {
+						return
+					}
+					batch = make([]Change, 0, batchSize)
+				}
+			}
+			if len(batch) > 0 {
+				send(item{batch: batch})
+			}
+		}()
+		for it := range ch {
+			if !yield(it.batch, it.err) || it.err != nil {
+				return
+			}
+		}
+	}
 }
 
 // writeLogs copies the cohort's logs, errors then warnings.
