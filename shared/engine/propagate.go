@@ -139,6 +139,31 @@ func (e *Engine) foldPending(ctx context.Context, tx *store.Tx, run *store.Run, 
 	return e.settle(ctx, tx, run, c, &prop)
 }
 
+// readyFromOutcome decides the downstream tasks of a lone outcome before
+// reading them, when each has that task as its only upstream: their
+// counts are then the wave's deltas (a running task counted nothing).
+// It returns the tasks to queue if they still wait; ok is false when a
+// task has other upstream tasks or would be skipped or upstream_failed
+// (the general path reads the counts and cascades).
+func readyFromOutcome(c *compiled, changes []stateChange, w wave) (ready []string, ok bool) {
+	if len(changes) != 1 || !changes[0].new.Finished() {
+		return nil, false
+	}
+	for _, d := range w.deltas {
+		if len(c.graph.Node(d.TaskID).Upstream) != 1 {
+			return nil, false
+		}
+		switch c.graph.Decide(d.TaskID, planner.Counts{Success: d.Success, Failed: d.Failed, Skipped: d.Skipped, UpstreamFailed: d.UpstreamFailed}) {
+		case planner.DecisionRun:
+			ready = append(ready, d.TaskID)
+		case planner.DecisionWait:
+		default:
+			return nil, false
+		}
+	}
+	return ready, true
+}
+
 // propagation accumulates what a completion decides.
 type propagation struct {
 	toQueue    []string
@@ -207,7 +232,13 @@ func (e *Engine) settle(ctx context.Context, tx *store.Tx, run *store.Run, c *co
 		return ev, err
 	}
 	ev.msgs = msgs
-	if left != 0 || p.unfinished == 0 {
+	return e.endIfDone(ctx, tx, run, c, ev, left, p.unfinished)
+}
+
+// endIfDone ends the run when the unfinished count just reached zero
+// (left, after a change of delta), failed if a leaf failed.
+func (e *Engine) endIfDone(ctx context.Context, tx *store.Tx, run *store.Run, c *compiled, ev evaluation, left, delta int) (evaluation, error) {
+	if left != 0 || delta == 0 {
 		return ev, nil
 	}
 	leaves, err := tx.TaskInstanceListByIDs(ctx, run.PK, c.graph.Leaves())

@@ -187,6 +187,68 @@ func (t *Tx) TaskFinishAndCount(ctx context.Context, p *TaskFinishParams, deltas
 	return out, br.Close()
 }
 
+// TaskFinishCountQueue records an attempt's outcome, applies the
+// upstream-count deltas, queues the given waiting tasks and moves the
+// run's unfinished count, in one round trip: the caller decided those
+// tasks' readiness from this outcome alone (they have no other upstream
+// task). It returns the messages to publish and the unfinished count
+// left (-1 when delta is 0).
+func (t *Tx) TaskFinishCountQueue(ctx context.Context, p *TaskFinishParams, deltas []UpstreamCounts, run *Run, toQueue []string, delta int) ([]Queued, int, error) {
+	var errText *string
+	if p.Error != "" {
+		errText = &p.Error
+	}
+	attempt := "failed"
+	if p.AttemptOK {
+		attempt = "success"
+	}
+	b := &pgx.Batch{}
+	b.Queue(q("TaskInstanceFinish"), p.RunPK, p.TaskID, p.TryNumber, p.State, p.Now, nullTime(p.NextRetryAt), nullJSON(p.Result), errText, p.Pending)
+	b.Queue(q("TaskAttemptFinish"), p.RunPK, p.TaskID, p.TryNumber, attempt, p.Now, errText)
+	if len(deltas) > 0 {
+		queueCounts(b, p.RunPK, deltas)
+	}
+	if len(toQueue) > 0 {
+		b.Queue(q("TaskInstanceQueueWaiting"), run.PK, toQueue, p.Now)
+	}
+	if delta != 0 {
+		b.Queue(q("RunAddUnfinished"), run.PK, delta)
+	}
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
+	n := 2
+	if len(deltas) > 0 {
+		n++
+	}
+	for i := 0; i < n; i++ {
+		if _, err := br.Exec(); err != nil {
+			return nil, 0, err
+		}
+	}
+	var msgs []Queued
+	if len(toQueue) > 0 {
+		rows, err := br.Query()
+		if err != nil {
+			return nil, 0, err
+		}
+		msgs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Queued, error) {
+			m := Queued{DagID: run.DagID, RunID: run.RunID}
+			err := r.Scan(&m.TaskID, &m.Function, &m.TryNumber)
+			return m, err
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	left := -1
+	if delta != 0 {
+		if err := br.QueryRow().Scan(&left); err != nil {
+			return nil, 0, err
+		}
+	}
+	return msgs, left, br.Close()
+}
+
 // TaskInstanceAddUpstreamCountsReturning applies deltas and returns the
 // tasks' new state and counts.
 func (t *Tx) TaskInstanceAddUpstreamCountsReturning(ctx context.Context, runPK int64, deltas []UpstreamCounts) ([]Candidate, error) {

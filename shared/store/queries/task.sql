@@ -23,6 +23,15 @@ SET state = 'queued', try_number = try_number + 1, queued_at = $3, started_at = 
 WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state IN ('none', 'up_for_retry')
 RETURNING task_id, function, try_number;
 
+-- name: TaskInstanceQueueWaiting
+-- Queues tasks that are waiting (none): a completion that knew, before
+-- reading them, that its downstream tasks are ready.
+UPDATE task_instance
+SET state = 'queued', try_number = try_number + 1, queued_at = $3, started_at = NULL,
+    ended_at = NULL, next_retry_at = NULL, lease_expires_at = NULL, error = NULL
+WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state = 'none'
+RETURNING task_id, function, try_number;
+
 -- name: TaskInstanceSetStateMany
 -- Marks waiting tasks skipped or upstream_failed (pending: see TaskInstanceFinish).
 UPDATE task_instance SET state = $3, ended_at = $4, pending = $5
