@@ -32,6 +32,7 @@ type dbtx interface {
 // pool) and counts.
 type cohortWriter struct {
 	db       dbtx
+	conn     *pgx.Conn // the transaction's connection (nil in a dry run)
 	dry      bool
 	legacy   bool
 	action   Action
@@ -48,7 +49,7 @@ func writeCohort(ctx context.Context, pool *pgxpool.Pool, run RunInfo, a Action,
 	}
 	var counts CohortCounts
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		w := &cohortWriter{db: tx, legacy: opts.Legacy, action: a}
+		w := &cohortWriter{db: tx, conn: tx.Conn(), legacy: opts.Legacy, action: a}
 		err := w.write(ctx, run, changes, router, meta, opts.BatchSize)
 		counts = w.counts
 		return err
@@ -237,41 +238,66 @@ func (w *cohortWriter) writeChanges(ctx context.Context, batch []Change) error {
 		}
 		sort.Slice(groupIDs, func(i, j int) bool { return groupIDs[i] < groupIDs[j] })
 	}
-	groups := make([][]any, 0, len(batch))
-	var units [][]any
+	var groups, units *binaryCopy
+	if !w.dry {
+		groups, units = newBinaryCopy(), newBinaryCopy()
+	}
+	nUnits := 0
 	for i, c := range batch {
 		r := refs[c.IdentifiantUnique]
-		groups = append(groups, []any{groupIDs[i], w.cohortID, statutAValider,
-			r.acteur, r.revision, r.parent, rawJSON(c.Contexte)})
+		if groups != nil {
+			groups.row(7)
+			groups.int4(int32(groupIDs[i]))
+			groups.int4(w.cohortID)
+			groups.text(statutAValider)
+			groups.nullableText(r.acteur)
+			groups.nullableText(r.revision)
+			groups.nullableText(r.parent)
+			groups.jsonb(rawJSON(c.Contexte))
+		}
 		contexte, hasContexte, err := c.contexteRow()
 		if err != nil {
 			return err
 		}
 		for _, u := range computeUnits(w.action, c.Suggestion, contexte, hasContexte, r.revision.Valid) {
+			nUnits++
+			if units == nil {
+				continue
+			}
 			acteur, revision := r.acteur, pgtype.Text{}
 			if u.revision {
 				acteur, revision = pgtype.Text{}, r.revision
 			}
-			units = append(units, []any{groupIDs[i], statutAValider, acteur, revision, pgtype.Text{},
-				int32(1), "", []byte("{}"), u.modele, u.champs, u.valeurs})
+			units.row(11)
+			units.int4(int32(groupIDs[i]))
+			units.text(statutAValider)
+			units.nullableText(acteur)
+			units.nullableText(revision)
+			units.null() // parent_revision_acteur_id
+			units.int4(1)
+			units.text("")
+			units.jsonb([]byte("{}"))
+			units.text(u.modele)
+			units.strings(u.champs)
+			units.nullableStrings(u.valeurs)
 		}
 	}
 	w.counts.Acteurs += len(batch)
-	w.counts.Groups += len(groups)
-	w.counts.Units += len(units)
+	w.counts.Groups += len(batch)
+	w.counts.Units += nUnits
 	if w.dry {
 		return nil
 	}
-	if _, err := w.db.CopyFrom(ctx, pgx.Identifier{"data_suggestiongroupe"}, []string{
+	if err := groups.copyTo(ctx, w.conn, "data_suggestiongroupe", []string{
 		"id", "suggestion_cohorte_id", "statut", "acteur_id", "revision_acteur_id",
 		"parent_revision_acteur_id", "contexte",
-	}, pgx.CopyFromRows(groups)); err != nil {
+	}); err != nil {
 		return fmt.Errorf("error inserting suggestion groups: %w", err)
 	}
-	if _, err := w.db.CopyFrom(ctx, pgx.Identifier{"data_suggestionunitaire"}, []string{
+	if err := units.copyTo(ctx, w.conn, "data_suggestionunitaire", []string{
 		"suggestion_groupe_id", "statut", "acteur_id", "revision_acteur_id", "parent_revision_acteur_id",
 		"ordre", "raison", "parametres", "suggestion_modele", "champs", "valeurs",
-	}, pgx.CopyFromRows(units)); err != nil {
+	}); err != nil {
 		return fmt.Errorf("error inserting suggestion units: %w", err)
 	}
 	return nil
