@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/lvao/dataplatform/shared/planner"
@@ -12,6 +13,9 @@ import (
 // MaxResultSize bounds a task's JSON result (XCom-like): large outputs go
 // to S3 artifacts.
 const MaxResultSize = 64 << 10
+
+// errNotRunning rolls back a completion whose attempt no longer runs.
+var errNotRunning = errors.New("attempt no longer running under that try")
 
 // Outcome is how an attempt ended.
 type Outcome struct {
@@ -59,17 +63,37 @@ func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 	for try := 0; ; try++ {
 		pending, err = e.cfg.Store.InTxCheckPending(ctx, a.RunPK, func(tx *store.Tx) error {
 			ev, recorded = evaluation{}, false
-			target, ok, err := tx.TaskLockForFinish(ctx, a.RunPK, a.TaskID, a.TryNumber, !e.cfg.SyncCommit)
-			if err != nil || !ok {
+			var target store.FinishTarget
+			var ok bool
+			var err error
+			// A success needs nothing of the task's row to be decided: it
+			// is recorded by a conditional update without locking the row
+			// first (a failure reads max_tries under the lock to decide on
+			// a retry; a short-circuit skips the downstream tasks first).
+			succeed := out.Err == nil && !out.SkipDownstream
+			if succeed {
+				target, ok, err = tx.TaskSucceed(ctx, &store.TaskFinishParams{RunPK: a.RunPK, TaskID: a.TaskID,
+					TryNumber: a.TryNumber, Now: e.now(), Result: out.Result}, !e.cfg.SyncCommit)
+			} else {
+				target, ok, err = tx.TaskLockForFinish(ctx, a.RunPK, a.TaskID, a.TryNumber, !e.cfg.SyncCommit)
+			}
+			if err != nil {
 				return err
 			}
+			if !ok {
+				// Roll back: TaskSucceed may have taken pending outcomes.
+				return errNotRunning
+			}
 			dagID = target.Run.DagID
-			if ev, err = e.finishAttempt(ctx, tx, &target, a, out); err != nil {
+			if ev, err = e.finishAttempt(ctx, tx, &target, a, out, succeed); err != nil {
 				return err
 			}
 			recorded = true
 			return nil
 		})
+		if errors.Is(err, errNotRunning) {
+			return false, nil
+		}
 		if err == nil || !store.IsRetryable(err) || try >= 5 {
 			break
 		}
@@ -92,7 +116,8 @@ func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 // finishAttempt writes the outcome of a running attempt (locked by the
 // caller) and, when the caller holds the run's lock, propagates it to the
 // downstream tasks; otherwise the outcome is left pending.
-func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, target *store.FinishTarget, a AttemptRef, out Outcome) (evaluation, error) {
+// recorded: TaskSucceed wrote the outcome already.
+func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, target *store.FinishTarget, a AttemptRef, out Outcome, recorded bool) (evaluation, error) {
 	run := &target.Run
 	now := e.now()
 	c, err := e.version(ctx, tx, run.DagID, run.VersionHash)
@@ -123,6 +148,7 @@ func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, target *store.
 		}
 	}
 	p.Pending = !target.Locked && planner.State(p.State).Finished()
+	p.Recorded = recorded
 	changes := []stateChange{{taskID: a.TaskID, old: planner.StateRunning, new: planner.State(p.State)}}
 	if out.Err == nil && out.SkipDownstream {
 		skipped, err := tx.TaskInstanceSetStateMany(ctx, run.PK, c.graph.Downstream(a.TaskID), string(planner.StateSkipped), now, !target.Locked)
@@ -133,9 +159,15 @@ func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, target *store.
 			changes = append(changes, stateChange{taskID: id, old: planner.StateNone, new: planner.StateSkipped})
 		}
 	}
+	if !target.Locked && len(changes) == 1 && len(prop.toQueue) == 0 {
+		// Only the attempt's own rows, committed at once: the holder of
+		// the run's lock, or propagate after commit, folds the outcome in.
+		if err := tx.TaskFinishPendingCommit(ctx, p); err != nil {
+			return evaluation{}, fmt.Errorf("error recording outcome of %s: %w", a.TaskID, err)
+		}
+		return evaluation{}, nil
+	}
 	if !target.Locked {
-		// Only the attempt's own rows: the holder of the run's lock, or
-		// propagate after commit, folds the pending outcome in.
 		if _, err := tx.TaskFinishAndCount(ctx, p, nil); err != nil {
 			return evaluation{}, fmt.Errorf("error recording outcome of %s: %w", a.TaskID, err)
 		}

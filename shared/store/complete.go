@@ -80,6 +80,48 @@ func (t *Tx) TaskLockForFinish(ctx context.Context, runPK int64, taskID string, 
 	return f, true, br.Close()
 }
 
+// TaskSucceed records a success in the round trip that tries the run's
+// lock (no prior lock of the task: its conditional update is the
+// exactly-once guard). ok is false when the attempt no longer runs under
+// that try. The outcome is pending unless the run's lock was got.
+func (t *Tx) TaskSucceed(ctx context.Context, p *TaskFinishParams, asyncCommit bool) (FinishTarget, bool, error) {
+	f := FinishTarget{Run: Run{PK: p.RunPK}}
+	b := &pgx.Batch{}
+	if asyncCommit {
+		b.Queue("SET LOCAL synchronous_commit = off")
+	}
+	b.Queue(q("RunTryLockTakePending"), p.RunPK, p.TaskID, p.TryNumber)
+	b.Queue(q("TaskSucceed"), p.RunPK, p.TaskID, p.TryNumber, p.Now, nullJSON(p.Result))
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
+	if asyncCommit {
+		if _, err := br.Exec(); err != nil {
+			return f, false, err
+		}
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return f, false, err
+	}
+	run, locked, taken, err := collectTaken(rows)
+	if err != nil {
+		return f, false, err
+	}
+	var pending bool
+	err = br.QueryRow().Scan(&f.Run.DagID, &f.Run.RunID, &f.Run.VersionHash, &f.Run.State, &f.MaxTries, &pending)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return f, false, br.Close()
+	}
+	if err != nil {
+		return f, false, err
+	}
+	f.Locked = !pending
+	if locked {
+		f.Run, f.Pending = run, taken
+	}
+	return f, true, br.Close()
+}
+
 // RunTryLockTakePending locks the run unless another transaction holds
 // it (locked is false then) and takes its pending completions.
 // asyncCommit: see TaskLockForFinish.
@@ -152,23 +194,17 @@ type Candidate struct {
 // upstream-count deltas of its downstream tasks, in one round trip, and
 // returns those tasks' new state and counts.
 func (t *Tx) TaskFinishAndCount(ctx context.Context, p *TaskFinishParams, deltas []UpstreamCounts) ([]Candidate, error) {
-	var errText *string
-	if p.Error != "" {
-		errText = &p.Error
-	}
-	attempt := "failed"
-	if p.AttemptOK {
-		attempt = "success"
-	}
 	b := &pgx.Batch{}
-	b.Queue(q("TaskInstanceFinish"), p.RunPK, p.TaskID, p.TryNumber, p.State, p.Now, nullTime(p.NextRetryAt), nullJSON(p.Result), errText, p.Pending)
-	b.Queue(q("TaskAttemptFinish"), p.RunPK, p.TaskID, p.TryNumber, attempt, p.Now, errText)
+	n := queueFinish(b, p)
 	if len(deltas) > 0 {
 		queueCounts(b, p.RunPK, deltas)
 	}
+	if b.Len() == 0 {
+		return nil, nil
+	}
 	br := t.tx.SendBatch(ctx, b)
 	defer br.Close()
-	for i := 0; i < 2; i++ {
+	for i := 0; i < n; i++ {
 		if _, err := br.Exec(); err != nil {
 			return nil, err
 		}
@@ -194,17 +230,8 @@ func (t *Tx) TaskFinishAndCount(ctx context.Context, p *TaskFinishParams, deltas
 // task). It returns the messages to publish and the unfinished count
 // left (-1 when delta is 0).
 func (t *Tx) TaskFinishCountQueue(ctx context.Context, p *TaskFinishParams, deltas []UpstreamCounts, run *Run, toQueue []string, delta int) ([]Queued, int, error) {
-	var errText *string
-	if p.Error != "" {
-		errText = &p.Error
-	}
-	attempt := "failed"
-	if p.AttemptOK {
-		attempt = "success"
-	}
 	b := &pgx.Batch{}
-	b.Queue(q("TaskInstanceFinish"), p.RunPK, p.TaskID, p.TryNumber, p.State, p.Now, nullTime(p.NextRetryAt), nullJSON(p.Result), errText, p.Pending)
-	b.Queue(q("TaskAttemptFinish"), p.RunPK, p.TaskID, p.TryNumber, attempt, p.Now, errText)
+	n := queueFinish(b, p)
 	if len(deltas) > 0 {
 		queueCounts(b, p.RunPK, deltas)
 	}
@@ -214,9 +241,11 @@ func (t *Tx) TaskFinishCountQueue(ctx context.Context, p *TaskFinishParams, delt
 	if delta != 0 {
 		b.Queue(q("RunAddUnfinished"), run.PK, delta)
 	}
+	if b.Len() == 0 {
+		return nil, -1, nil
+	}
 	br := t.tx.SendBatch(ctx, b)
 	defer br.Close()
-	n := 2
 	if len(deltas) > 0 {
 		n++
 	}
@@ -268,6 +297,25 @@ func (t *Tx) TaskInstanceAddUpstreamCountsReturning(ctx context.Context, runPK i
 		return nil, err
 	}
 	return out, br.Close()
+}
+
+// queueFinish queues the two statements that record an outcome, unless
+// it is recorded already (TaskSucceed), and returns how many it queued.
+func queueFinish(b *pgx.Batch, p *TaskFinishParams) int {
+	if p.Recorded {
+		return 0
+	}
+	var errText *string
+	if p.Error != "" {
+		errText = &p.Error
+	}
+	attempt := "failed"
+	if p.AttemptOK {
+		attempt = "success"
+	}
+	b.Queue(q("TaskInstanceFinish"), p.RunPK, p.TaskID, p.TryNumber, p.State, p.Now, nullTime(p.NextRetryAt), nullJSON(p.Result), errText, p.Pending)
+	b.Queue(q("TaskAttemptFinish"), p.RunPK, p.TaskID, p.TryNumber, attempt, p.Now, errText)
+	return 2
 }
 
 func queueCounts(b *pgx.Batch, runPK int64, cs []UpstreamCounts) {

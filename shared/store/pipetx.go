@@ -23,6 +23,9 @@ type pipeTx struct {
 	pgx.Tx
 	conn  *pgxpool.Conn
 	begun bool
+	// committed: fn committed itself (TaskFinishPendingCommit) and again
+	// is its follow-up check.
+	committed, again bool
 }
 
 func (t *pipeTx) begin(ctx context.Context) error {
@@ -85,7 +88,8 @@ func (b errBatch) Close() error                     { return b.err }
 // InTxCheckPending runs fn in a transaction like InTx, then commits and,
 // in the same round trip, reports whether the run has pending completions
 // (a fresh snapshot taken after the commit released the transaction's
-// locks). pending is false when fn fails.
+// locks). pending is false when fn fails. When fn commits itself
+// (TaskFinishPendingCommit), pending is what that reported.
 func (s *Store) InTxCheckPending(ctx context.Context, runPK int64, fn func(*Tx) error) (pending bool, err error) {
 	conn, err := s.Pool.Acquire(ctx)
 	if err != nil {
@@ -99,6 +103,9 @@ func (s *Store) InTxCheckPending(ctx context.Context, runPK int64, fn func(*Tx) 
 			_, _ = conn.Exec(context.WithoutCancel(ctx), "rollback")
 		}
 		return false, err
+	}
+	if t.committed {
+		return t.again, nil
 	}
 	b := &pgx.Batch{}
 	if t.begun {
@@ -116,4 +123,35 @@ func (s *Store) InTxCheckPending(ctx context.Context, runPK int64, fn func(*Tx) 
 		return false, err
 	}
 	return pending, br.Close()
+}
+
+// TaskFinishPendingCommit records, as pending, the outcome of an attempt
+// whose run's lock another transaction holds, commits and, in the same
+// round trip, probes the run's lock: free (then InTxCheckPending reports
+// pending) means it was free after the commit and the caller must
+// propagate; held means its holder will see this outcome when it checks
+// after releasing the lock. Only in InTxCheckPending's fn, as its last
+// statement.
+func (t *Tx) TaskFinishPendingCommit(ctx context.Context, p *TaskFinishParams) error {
+	pt, ok := t.tx.(*pipeTx)
+	if !ok || !pt.begun {
+		return fmt.Errorf("TaskFinishPendingCommit needs a begun InTxCheckPending transaction")
+	}
+	b := &pgx.Batch{}
+	n := queueFinish(b, p)
+	b.Queue("commit")
+	b.Queue(q("RunProbeLock"), p.RunPK)
+	br := pt.conn.SendBatch(ctx, b)
+	defer br.Close()
+	for i := 0; i < n+1; i++ {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+	}
+	var free int
+	if err := br.QueryRow().Scan(&free); err != nil {
+		return err
+	}
+	pt.committed, pt.again = true, free > 0
+	return br.Close()
 }

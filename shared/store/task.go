@@ -171,6 +171,8 @@ type TaskFinishParams struct {
 	Error       string
 	// Pending: the final state is still to be folded into the counts.
 	Pending bool
+	// Recorded: the outcome is written already (TaskSucceed).
+	Recorded bool
 }
 
 // TaskFinish records the outcome on the task instance and its attempt.

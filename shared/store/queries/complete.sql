@@ -24,6 +24,24 @@ FROM task_instance t JOIN dag_run r ON r.id = t.run_pk
 WHERE t.run_pk = $1 AND t.task_id = $2 AND t.try_number = $3 AND t.state = 'running'
 FOR UPDATE OF t;
 
+-- name: TaskSucceed
+-- Records a success if the attempt still runs under that try (the
+-- conditional update is the exactly-once guard: no prior row lock), as
+-- pending unless this transaction holds the run's lock (taken just before
+-- by RunTryLockTakePending, or now if it was released meanwhile).
+WITH t AS (
+    UPDATE task_instance
+    SET state = 'success', ended_at = $4, next_retry_at = NULL, lease_expires_at = NULL, result = $5, error = NULL,
+        pending = NOT EXISTS (SELECT 1 FROM dag_run WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED)
+    WHERE run_pk = $1 AND task_id = $2 AND try_number = $3 AND state = 'running'
+    RETURNING run_pk, max_tries, pending
+), a AS (
+    UPDATE task_attempt SET state = 'success', ended_at = $4, error = NULL, completions = completions + 1
+    WHERE run_pk = $1 AND task_id = $2 AND try_number = $3 AND state = 'running' AND EXISTS (SELECT 1 FROM t)
+)
+SELECT r.dag_id, r.run_id, r.version_hash, r.state, t.max_tries, t.pending
+FROM t JOIN dag_run r ON r.id = t.run_pk;
+
 -- name: RunTryLockTakePending
 -- Locks the run unless another transaction holds it (SKIP LOCKED: no row
 -- then) and takes its pending completions (final states not yet folded
@@ -47,6 +65,11 @@ SELECT run.id, run.dag_id, run.run_id, run.run_type, run.version_hash, run.state
        run.data_interval_start, run.data_interval_end, run.conf, run.params, run.queued_at,
        run.started_at, run.ended_at, taken.task_id, taken.state
 FROM run LEFT JOIN taken ON true;
+
+-- name: RunProbeLock
+-- 1 when no transaction holds the run's lock (taken and, outside a
+-- transaction, released at once), 0 when one does.
+SELECT count(*) FROM (SELECT 1 FROM dag_run WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED) AS free;
 
 -- name: TaskInstanceExistsPending
 SELECT EXISTS (SELECT 1 FROM task_instance WHERE run_pk = $1 AND pending);
