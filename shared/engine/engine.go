@@ -190,6 +190,7 @@ func (e *Engine) Version(ctx context.Context, dagID, hash string) (*dag.Spec, er
 }
 
 func compile(s *dag.Spec) (*compiled, error) {
+	s.IndexTasks()
 	nodes := make([]planner.Node, len(s.Tasks))
 	for i, t := range s.Tasks {
 		nodes[i] = planner.Node{ID: t.ID, Upstream: t.DependsOn, Rule: planner.TriggerRule(t.TriggerRule)}
