@@ -83,11 +83,16 @@ type unitValues struct {
 // tells whether a qfdmo_revisionacteur exists for the acteur: a deletion
 // then also sets the revision's statut.
 func computeUnits(action Action, suggestion, contexte transform.Row, hasContexte, hasRevision bool) []unitValues {
-	var out []unitValues
+	out := make([]unitValues, 0, len(fieldGroups))
 	for _, keys := range fieldGroups {
+		// The suggestion's values, computed once: compared, then written.
+		vals := make([]*string, len(keys))
+		for i, k := range keys {
+			vals[i] = modelValue(suggestion, k)
+		}
 		add := false
-		for _, k := range keys {
-			sv := modelValue(suggestion, k)
+		for i, k := range keys {
+			sv := vals[i]
 			var cv *string
 			if hasContexte {
 				cv = modelValue(contexte, k)
@@ -101,10 +106,6 @@ func computeUnits(action Action, suggestion, contexte transform.Row, hasContexte
 		}
 		if !add {
 			continue
-		}
-		vals := make([]*string, len(keys))
-		for i, k := range keys {
-			vals[i] = modelValue(suggestion, k)
 		}
 		out = append(out, unitValues{modele: ModeleActeur, champs: keys, valeurs: vals})
 		// A deletion is applied to the revision too when there is one.
