@@ -79,19 +79,14 @@ SELECT EXISTS (SELECT 1 FROM task_instance WHERE run_pk = $1 AND pending);
 UPDATE task_instance SET pending = false WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND pending;
 
 -- name: TaskInstanceAddUpstreamCountsReturning
--- Adds deltas to upstream counts, locking rows in task_id order (no
--- deadlock between completions), and returns the candidates' new state.
-WITH d AS (
-    SELECT * FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) AS d(task_id, s, f, k, u)
-), locked AS (
-    SELECT t.task_id FROM task_instance t JOIN d ON d.task_id = t.task_id
-    WHERE t.run_pk = $1 ORDER BY t.task_id FOR UPDATE OF t
-)
+-- Adds deltas to upstream counts and returns the candidates' new state.
+-- Only the holder of the run's lock updates counts, so completions never
+-- race on them (no prior FOR UPDATE in a fixed order is needed).
 UPDATE task_instance t
 SET up_success = up_success + d.s, up_failed = up_failed + d.f,
     up_skipped = up_skipped + d.k, up_upstream_failed = up_upstream_failed + d.u
-FROM d, locked
-WHERE t.run_pk = $1 AND t.task_id = d.task_id AND locked.task_id = d.task_id
+FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) AS d(task_id, s, f, k, u)
+WHERE t.run_pk = $1 AND t.task_id = d.task_id
 RETURNING t.task_id, t.state, t.up_success, t.up_failed, t.up_skipped, t.up_upstream_failed;
 
 -- name: RunExistsQueued
