@@ -41,18 +41,18 @@ type AttemptRef struct {
 // Complete records an attempt's outcome exactly once: if the attempt is no
 // longer running under that try (a duplicate, or it was failed as a
 // zombie, cleared or marked meanwhile) nothing changes and recorded is
-// false. Completions of one run proceed in parallel (the row lock and the
-// conditional update of the attempt's task keep them exactly-once). The
-// one that gets the run's lock (SKIP LOCKED, never waiting) folds its
-// outcome, and those of the completions left pending by the others, into
-// the downstream tasks' counts and the run's unfinished count, in the same
-// transaction, and queues the tasks made ready; the others record their
-// outcome as pending and leave. After commit (in the same round trip)
-// every completion checks for pending outcomes and, if any, runs
-// propagate, which picks them up: the counts of a wide
-// fan-in are then updated once per batch of completions instead of once
-// per completion, serialised on the run. Messages are published after
-// commit; a deadlock is retried.
+// false. Completions of one run proceed in parallel (the conditional
+// update of the attempt's task keeps them exactly-once). The one that gets
+// the run's lock (SKIP LOCKED, never waiting) folds its outcome, and those
+// left pending by the others, into the downstream tasks' counts and the
+// run's unfinished count, in the same transaction, and queues the tasks
+// made ready; the others record their outcome as pending and leave. So a
+// wide fan-in's counts are updated once per batch of completions instead
+// of once per completion serialised on the run. After its commit (in the
+// same round trip) the lock's holder checks for outcomes left pending
+// meanwhile, and a completion that left its outcome pending probes the
+// lock; either then runs propagate (see there why none is left behind).
+// Messages are published after commit; a deadlock is retried.
 func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recorded bool, err error) {
 	if out.Err == nil && len(out.Result) > MaxResultSize {
 		out = Outcome{Err: fmt.Errorf("task result is %d bytes, over the %d bytes limit: write large outputs as artifacts", len(out.Result), MaxResultSize)}
