@@ -181,12 +181,17 @@ func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, target *store.
 	changes = append(changes, pendingChanges(target.Pending)...)
 	w := waveOf(c, changes)
 	prop.unfinished += w.unfinished
-	if ready, ok := readyFromOutcome(c, changes, w); ok && len(prop.toQueue) == 0 && run.State == string(planner.RunRunning) {
+	if ready, waiting, ok := readyFromOutcome(c, changes, w); ok && len(prop.toQueue) == 0 && run.State == string(planner.RunRunning) {
 		// A chain's step: one round trip records the outcome and queues
 		// the next task.
-		msgs, left, err := tx.TaskFinishCountQueue(ctx, p, w.deltas, run, ready, prop.unfinished)
+		msgs, notQueued, left, err := tx.TaskFinishCountQueue(ctx, p, waiting, ready, run, prop.unfinished)
 		if err != nil {
 			return evaluation{}, fmt.Errorf("error recording outcome of %s: %w", a.TaskID, err)
+		}
+		// Ready tasks that were not waiting (cleared or marked before
+		// their upstream finished) still count the outcome.
+		if _, err := tx.TaskInstanceAddUpstreamCountsReturning(ctx, run.PK, notQueued); err != nil {
+			return evaluation{}, err
 		}
 		return e.endIfDone(ctx, tx, run, c, evaluation{msgs: msgs}, left, prop.unfinished)
 	}

@@ -142,26 +142,28 @@ func (e *Engine) foldPending(ctx context.Context, tx *store.Tx, run *store.Run, 
 // readyFromOutcome decides the downstream tasks of a lone outcome before
 // reading them, when each has that task as its only upstream: their
 // counts are then the wave's deltas (a running task counted nothing).
-// It returns the tasks to queue if they still wait; ok is false when a
-// task has other upstream tasks or would be skipped or upstream_failed
-// (the general path reads the counts and cascades).
-func readyFromOutcome(c *compiled, changes []stateChange, w wave) (ready []string, ok bool) {
+// It splits the deltas into the tasks to queue if they still wait and the
+// others; ok is false when a task has other upstream tasks or would be
+// skipped or upstream_failed (the general path reads the counts and
+// cascades).
+func readyFromOutcome(c *compiled, changes []stateChange, w wave) (ready, waiting []store.UpstreamCounts, ok bool) {
 	if len(changes) != 1 || !changes[0].new.Finished() {
-		return nil, false
+		return nil, nil, false
 	}
 	for _, d := range w.deltas {
 		if len(c.graph.Node(d.TaskID).Upstream) != 1 {
-			return nil, false
+			return nil, nil, false
 		}
 		switch c.graph.Decide(d.TaskID, planner.Counts{Success: d.Success, Failed: d.Failed, Skipped: d.Skipped, UpstreamFailed: d.UpstreamFailed}) {
 		case planner.DecisionRun:
-			ready = append(ready, d.TaskID)
+			ready = append(ready, d)
 		case planner.DecisionWait:
+			waiting = append(waiting, d)
 		default:
-			return nil, false
+			return nil, nil, false
 		}
 	}
-	return ready, true
+	return ready, waiting, true
 }
 
 // propagation accumulates what a completion decides.

@@ -223,59 +223,58 @@ func (t *Tx) TaskFinishAndCount(ctx context.Context, p *TaskFinishParams, deltas
 	return out, br.Close()
 }
 
-// TaskFinishCountQueue records an attempt's outcome, applies the
-// upstream-count deltas, queues the given waiting tasks and moves the
-// run's unfinished count, in one round trip: the caller decided those
-// tasks' readiness from this outcome alone (they have no other upstream
-// task). It returns the messages to publish and the unfinished count
-// left (-1 when delta is 0).
-func (t *Tx) TaskFinishCountQueue(ctx context.Context, p *TaskFinishParams, deltas []UpstreamCounts, run *Run, toQueue []string, delta int) ([]Queued, int, error) {
+// TaskFinishCountQueue records an attempt's outcome (unless recorded
+// already), applies the upstream-count deltas of tasks that still wait,
+// queues the ready tasks that wait (adding their deltas in the same
+// update) and moves the run's unfinished count, in one round trip: the
+// caller decided those tasks' readiness from this outcome alone (they have
+// no other upstream task). It returns the messages to publish, the ready
+// tasks that were not waiting (their deltas are not applied: the caller
+// applies them) and the unfinished count left (-1 when delta is 0).
+func (t *Tx) TaskFinishCountQueue(ctx context.Context, p *TaskFinishParams, waiting, ready []UpstreamCounts, run *Run, delta int) (msgs []Queued, notQueued []UpstreamCounts, left int, err error) {
 	b := &pgx.Batch{}
 	n := queueFinish(b, p)
-	if len(deltas) > 0 {
-		queueCounts(b, p.RunPK, deltas)
-	}
-	if len(toQueue) > 0 {
-		b.Queue(q("TaskInstanceQueueWaiting"), run.PK, toQueue, p.Now)
-	}
-	if delta != 0 {
-		b.Queue(q("RunAddUnfinished"), run.PK, delta)
-	}
-	if b.Len() == 0 {
-		return nil, -1, nil
-	}
-	br := t.tx.SendBatch(ctx, b)
-	defer br.Close()
-	if len(deltas) > 0 {
+	if len(waiting) > 0 {
+		b.Queue(q("TaskInstanceAddUpstreamCounts"), countArgs(run.PK, waiting)...)
 		n++
 	}
+	b.Queue(q("TaskInstanceQueueCounting"), append(countArgs(run.PK, ready), p.Now, delta)...)
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
 	for i := 0; i < n; i++ {
 		if _, err := br.Exec(); err != nil {
-			return nil, 0, err
+			return nil, nil, 0, err
 		}
 	}
-	var msgs []Queued
-	if len(toQueue) > 0 {
-		rows, err := br.Query()
-		if err != nil {
-			return nil, 0, err
+	rows, err := br.Query()
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	left = -1
+	queued := map[string]bool{}
+	for rows.Next() {
+		var taskID, function *string
+		var try, unfinished *int
+		if err := rows.Scan(&taskID, &function, &try, &unfinished); err != nil {
+			rows.Close()
+			return nil, nil, 0, err
 		}
-		msgs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Queued, error) {
-			m := Queued{DagID: run.DagID, RunID: run.RunID}
-			err := r.Scan(&m.TaskID, &m.Function, &m.TryNumber)
-			return m, err
-		})
-		if err != nil {
-			return nil, 0, err
+		if taskID == nil {
+			left = *unfinished
+			continue
+		}
+		queued[*taskID] = true
+		msgs = append(msgs, Queued{DagID: run.DagID, RunID: run.RunID, TaskID: *taskID, Function: *function, TryNumber: *try})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, 0, err
+	}
+	for _, r := range ready {
+		if !queued[r.TaskID] {
+			notQueued = append(notQueued, r)
 		}
 	}
-	left := -1
-	if delta != 0 {
-		if err := br.QueryRow().Scan(&left); err != nil {
-			return nil, 0, err
-		}
-	}
-	return msgs, left, br.Close()
+	return msgs, notQueued, left, br.Close()
 }
 
 // TaskInstanceAddUpstreamCountsReturning applies deltas and returns the
@@ -319,12 +318,18 @@ func queueFinish(b *pgx.Batch, p *TaskFinishParams) int {
 }
 
 func queueCounts(b *pgx.Batch, runPK int64, cs []UpstreamCounts) {
+	b.Queue(q("TaskInstanceAddUpstreamCountsReturning"), countArgs(runPK, cs)...)
+}
+
+// countArgs are the arguments of the count-delta queries: the run and
+// one array per column.
+func countArgs(runPK int64, cs []UpstreamCounts) []any {
 	ids := make([]string, len(cs))
 	s, f, k, u := make([]int32, len(cs)), make([]int32, len(cs)), make([]int32, len(cs)), make([]int32, len(cs))
 	for i, c := range cs {
 		ids[i], s[i], f[i], k[i], u[i] = c.TaskID, int32(c.Success), int32(c.Failed), int32(c.Skipped), int32(c.UpstreamFailed)
 	}
-	b.Queue(q("TaskInstanceAddUpstreamCountsReturning"), runPK, ids, s, f, k, u)
+	return []any{runPK, ids, s, f, k, u}
 }
 
 func collectCandidates(rows pgx.Rows) ([]Candidate, error) {

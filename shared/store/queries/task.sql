@@ -23,14 +23,29 @@ SET state = 'queued', try_number = try_number + 1, queued_at = $3, started_at = 
 WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state IN ('none', 'up_for_retry')
 RETURNING task_id, function, try_number;
 
--- name: TaskInstanceQueueWaiting
--- Queues tasks that are waiting (none): a completion that knew, before
--- reading them, that its downstream tasks are ready.
-UPDATE task_instance
-SET state = 'queued', try_number = try_number + 1, queued_at = $3, started_at = NULL,
-    ended_at = NULL, next_retry_at = NULL, lease_expires_at = NULL, error = NULL
-WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state = 'none'
-RETURNING task_id, function, try_number;
+-- name: TaskInstanceQueueCounting
+-- A completion that knew, before reading them, that these downstream tasks
+-- are ready: queues those still waiting (none) and adds their upstream
+-- count deltas in the same update (one new version of each row, not two),
+-- and moves the run's unfinished count by $8 (when not 0). Returns the
+-- tasks queued, then a row with the unfinished count left (task_id NULL).
+WITH d AS (
+    SELECT * FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) AS d(task_id, s, f, k, u)
+), queued AS (
+    UPDATE task_instance t
+    SET state = 'queued', try_number = try_number + 1, queued_at = $7, started_at = NULL,
+        ended_at = NULL, next_retry_at = NULL, lease_expires_at = NULL, error = NULL,
+        up_success = up_success + d.s, up_failed = up_failed + d.f,
+        up_skipped = up_skipped + d.k, up_upstream_failed = up_upstream_failed + d.u
+    FROM d WHERE t.run_pk = $1 AND t.task_id = d.task_id AND t.state = 'none'
+    RETURNING t.task_id, t.function, t.try_number
+), run AS (
+    UPDATE dag_run SET tasks_unfinished = tasks_unfinished + $8 WHERE id = $1 AND $8 <> 0
+    RETURNING tasks_unfinished
+)
+SELECT task_id, function, try_number, NULL::int FROM queued
+UNION ALL
+SELECT NULL, NULL, NULL, tasks_unfinished FROM run;
 
 -- name: TaskInstanceSetStateMany
 -- Marks waiting tasks skipped or upstream_failed (pending: see TaskInstanceFinish).
