@@ -7,6 +7,7 @@ import (
 	"iter"
 	"log/slog"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lvao/dataplatform/shared/pipeline/source/transform"
@@ -69,11 +70,18 @@ func Diff(ctx context.Context, pool *pgxpool.Pool, sourceCodes []string, rows it
 	if len(sourceCodes) == 0 {
 		return DiffStats{}, errors.New("error computing changes: no source code (ValidateStats.SourceCodes)")
 	}
+	// One snapshot for the index and the contextes read later.
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return DiffStats{}, fmt.Errorf("error reading acteurs: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // read-only
 	var (
-		st   DiffStats
-		idx  *existingIndex
-		cmp  *comparator
-		seen int
+		st    DiffStats
+		idx   *existingIndex
+		cmp   *comparator
+		seen  int
+		batch []transform.Row
 	)
 	for row, err := range rows {
 		if err != nil {
@@ -85,37 +93,66 @@ func Diff(ctx context.Context, pool *pgxpool.Pool, sourceCodes []string, rows it
 		seen++
 		if idx == nil {
 			columns := row.Columns()
-			if idx, err = loadExisting(ctx, pool, sourceCodes, contexteFields(columns)); err != nil {
+			if idx, err = loadExisting(ctx, tx, sourceCodes, contexteFields(columns)); err != nil {
 				return st, err
 			}
 			st.Kept = idx.keep(opts.KeepIDs)
 			cmp = newComparator(comparedColumns(columns))
 		}
-		if err := diffRow(idx, cmp, row, sink, &st); err != nil {
-			return st, err
+		if batch = append(batch, row); len(batch) == diffBatch {
+			if err := diffRows(ctx, idx, cmp, batch, sink, &st); err != nil {
+				return st, err
+			}
+			batch = batch[:0]
 		}
 	}
 	if idx == nil {
 		return st, fmt.Errorf("error computing changes: %w", ErrNoValidRows)
+	}
+	if err := diffRows(ctx, idx, cmp, batch, sink, &st); err != nil {
+		return st, err
+	}
+	var deleted []int32
+	flush := func() error {
+		ids := make([]string, len(deleted))
+		for j, i := range deleted {
+			ids[j] = idx.ids[i]
+		}
+		stored, err := idx.contextes(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			st.Deleted++
+			err := sink.Put(Change{
+				Action:            ActionDelete,
+				IdentifiantUnique: id,
+				Contexte:          stored[id],
+				Suggestion: transform.NewRow(
+					transform.Field{Name: "identifiant_unique", Value: transform.String(id)},
+					transform.Field{Name: "statut", Value: transform.String(StatutSupprime)},
+				),
+			})
+			if err != nil {
+				return fmt.Errorf("error writing change: %w", err)
+			}
+		}
+		deleted = deleted[:0]
+		return nil
 	}
 	for i := range idx.acteurs {
 		a := &idx.acteurs[i]
 		if a.state != statePending || a.statut != StatutActif {
 			continue
 		}
-		st.Deleted++
-		err := sink.Put(Change{
-			Action:            ActionDelete,
-			IdentifiantUnique: idx.ids[i],
-			Contexte:          a.contexte,
-			Suggestion: transform.NewRow(
-				transform.Field{Name: "identifiant_unique", Value: transform.String(idx.ids[i])},
-				transform.Field{Name: "statut", Value: transform.String(StatutSupprime)},
-			),
-		})
-		if err != nil {
-			return st, fmt.Errorf("error writing change: %w", err)
+		if deleted = append(deleted, int32(i)); len(deleted) == diffBatch {
+			if err := flush(); err != nil {
+				return st, err
+			}
 		}
+	}
+	if err := flush(); err != nil {
+		return st, err
 	}
 	st.UpdatesByField = cmp.stats()
 	logger.Info("acteur changes computed", "sources", sourceCodes, "existing", len(idx.ids),
@@ -124,48 +161,82 @@ func Diff(ctx context.Context, pool *pgxpool.Pool, sourceCodes []string, rows it
 	return st, nil
 }
 
-// diffRow classifies one row.
-func diffRow(idx *existingIndex, cmp *comparator, row transform.Row, sink Sink[Change], st *DiffStats) error {
-	rowID := cellText(row.Get("identifiant_unique"))
-	identifiant, err := transform.ComputeIdentifiantUnique(row.Get("identifiant_externe"), row.Get("source_code"))
+// diffBatch is the number of rows (or deleted acteurs) whose stored
+// acteurs are read in one query.
+const diffBatch = 1000
+
+// diffRows classifies a batch of rows, in order: each is matched with its
+// acteur first, then the contextes of the matched acteurs are read in one
+// query, then the changes go to sink in the rows' order.
+func diffRows(ctx context.Context, idx *existingIndex, cmp *comparator, rows []transform.Row, sink Sink[Change], st *DiffStats) error {
+	type matched struct {
+		row     transform.Row
+		id      string
+		compare bool // an existing acteur (else a creation)
+	}
+	plan := make([]matched, 0, len(rows))
+	var ids []string
+	for _, row := range rows {
+		rowID := cellText(row.Get("identifiant_unique"))
+		identifiant, err := transform.ComputeIdentifiantUnique(row.Get("identifiant_externe"), row.Get("source_code"))
+		if err != nil {
+			identifiant = rowID
+		}
+		id, i, exists := idx.resolve(rowID, identifiant)
+		if id != rowID {
+			row = row.Clone()
+			row.Set("identifiant_unique", transform.String(id))
+		}
+		if !exists {
+			plan = append(plan, matched{row: row, id: id})
+			continue
+		}
+		a := &idx.acteurs[i]
+		switch a.state {
+		case stateKept:
+			continue
+		case statePending:
+		default:
+			return fmt.Errorf("error computing changes: two rows stand for acteur %s", id)
+		}
+		a.state = stateMatched
+		if a.anonymized {
+			a.state = stateAnonymous
+			st.AnonymizedIgnored++
+			continue
+		}
+		plan = append(plan, matched{row: row, id: id, compare: true})
+		ids = append(ids, id)
+	}
+	stored, err := idx.contextes(ctx, ids)
 	if err != nil {
-		identifiant = rowID
+		return err
 	}
-	id, i, exists := idx.resolve(rowID, identifiant)
-	if id != rowID {
-		row = row.Clone()
-		row.Set("identifiant_unique", transform.String(id))
+	for _, m := range plan {
+		if !m.compare {
+			st.Created++
+			if err := putChange(sink, Change{Action: ActionCreate, IdentifiantUnique: m.id, Suggestion: inactivateWithoutService(m.row)}); err != nil {
+				return err
+			}
+			continue
+		}
+		contexte := stored[m.id]
+		acteur, err := transform.DecodeRow(contexte)
+		if err != nil {
+			return fmt.Errorf("error decoding stored acteur %s: %w", m.id, err)
+		}
+		changed := cmp.changedFields(m.row, acteur)
+		if len(changed) == 0 {
+			st.Unchanged++
+			continue
+		}
+		st.Updated++
+		if err := putChange(sink, Change{Action: ActionUpdate, IdentifiantUnique: m.id, Contexte: contexte,
+			Suggestion: inactivateWithoutService(m.row), Fields: changed}); err != nil {
+			return err
+		}
 	}
-	if !exists {
-		st.Created++
-		return putChange(sink, Change{Action: ActionCreate, IdentifiantUnique: id, Suggestion: inactivateWithoutService(row)})
-	}
-	a := &idx.acteurs[i]
-	switch a.state {
-	case stateKept:
-		return nil
-	case statePending:
-	default:
-		return fmt.Errorf("error computing changes: two rows stand for acteur %s", id)
-	}
-	a.state = stateMatched
-	if a.anonymized {
-		a.state = stateAnonymous
-		st.AnonymizedIgnored++
-		return nil
-	}
-	stored, err := transform.DecodeRow(a.contexte)
-	if err != nil {
-		return fmt.Errorf("error decoding stored acteur %s: %w", id, err)
-	}
-	changed := cmp.changedFields(row, stored)
-	if len(changed) == 0 {
-		st.Unchanged++
-		return nil
-	}
-	st.Updated++
-	return putChange(sink, Change{Action: ActionUpdate, IdentifiantUnique: id, Contexte: a.contexte,
-		Suggestion: inactivateWithoutService(row), Fields: changed})
+	return nil
 }
 
 func putChange(sink Sink[Change], c Change) error {

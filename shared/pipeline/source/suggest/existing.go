@@ -5,16 +5,18 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lvao/dataplatform/shared/pipeline/source/transform"
 )
 
 // The source's acteurs as stored (db_read_acteur): the one map the diff
-// holds. Each acteur keeps only what the diff needs: its contexte (the
-// acteur as stored, as compact JSON, decoded again when a row matches it),
-// its statut and two flags.
+// holds. Each acteur keeps only what the diff needs to match rows: its
+// statut and three flags. Its contexte (the acteur as stored, as compact
+// JSON) is read again, a batch of acteurs at a time, when a row matches it
+// or it is deleted, in the same snapshot (a read-only repeatable-read
+// transaction): a source of 10^6 acteurs is never held whole.
 
 // Acteur statuses (qfdmo ActeurStatus).
 const (
@@ -38,7 +40,6 @@ const (
 )
 
 type existingActeur struct {
-	contexte   []byte
 	statut     string
 	anonymized bool
 	identIsID  bool // its recomputed identifiant is its identifiant_unique
@@ -55,27 +56,35 @@ type existingIndex struct {
 	// identifiant_unique (retrieve_identifiant_unique_from_existing_acteur:
 	// a source whose ids were reformatted keeps its old identifiant_unique).
 	byIdentifiant map[string]int32
+	// q reads the contextes, in the snapshot the index was read in.
+	q           querier
+	sourceCodes []string
+	fields      []acteurField
 }
 
-// loadExisting reads the acteurs of sourceCodes with the fields the rows'
-// columns call for.
-func loadExisting(ctx context.Context, pool *pgxpool.Pool, sourceCodes []string, fields []acteurField) (*existingIndex, error) {
+// querier is what the index reads with (the diff's transaction).
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// acteurQuery selects fields of the acteurs of the sources ($1), with a
+// further condition.
+func acteurQuery(fields []acteurField, cond string) string {
 	sel := make([]string, len(fields))
 	for i, f := range fields {
 		sel[i] = f.sql
 	}
-	q := "SELECT " + strings.Join(sel, ",\n") + `
+	return "SELECT " + strings.Join(sel, ",\n") + `
 		FROM qfdmo_acteur a
 		JOIN qfdmo_source s ON s.id = a.source_id
 		LEFT JOIN qfdmo_acteurtype t ON t.id = a.acteur_type_id
-		WHERE s.code = ANY($1)
-		ORDER BY a.identifiant_unique` + sortC
-	rows, err := pool.Query(ctx, q, sourceCodes)
-	if err != nil {
-		return nil, fmt.Errorf("error reading the acteurs of %v: %w", sourceCodes, err)
-	}
+		WHERE s.code = ANY($1)` + cond
+}
+
+// scanActeurs reads the rows of an acteurQuery of sourceCodes as rows of
+// fields.
+func scanActeurs(rows pgx.Rows, sourceCodes []string, fields []acteurField, each func(transform.Row) error) error {
 	defer rows.Close()
-	idx := &existingIndex{byID: map[string]int32{}, byIdentifiant: map[string]int32{}}
 	targets := make([]any, len(fields))
 	texts := make([]pgtype.Text, len(fields))
 	bools := make([]pgtype.Bool, len(fields))
@@ -90,23 +99,65 @@ func loadExisting(ctx context.Context, pool *pgxpool.Pool, sourceCodes []string,
 			targets[i] = &texts[i]
 		}
 	}
-	var buf []byte
 	for rows.Next() {
 		if err := rows.Scan(targets...); err != nil {
-			return nil, fmt.Errorf("error reading an acteur: %w", err)
+			return fmt.Errorf("error reading an acteur: %w", err)
 		}
 		var r transform.Row
 		for i, f := range fields {
 			v, err := fieldValue(f, texts[i], bools[i], floats[i])
 			if err != nil {
-				return nil, err
+				return err
 			}
 			r.Set(f.name, v)
 		}
+		if err := each(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("error reading the acteurs of %v: %w", sourceCodes, err)
+	}
+	return nil
+}
+
+// contextes reads the contexte of the acteurs ids.
+func (idx *existingIndex) contextes(ctx context.Context, ids []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := idx.q.Query(ctx, acteurQuery(idx.fields, ` AND a.identifiant_unique = ANY($2)`), idx.sourceCodes, ids)
+	if err != nil {
+		return nil, fmt.Errorf("error reading the acteurs of %v: %w", idx.sourceCodes, err)
+	}
+	err = scanActeurs(rows, idx.sourceCodes, idx.fields, func(r transform.Row) error {
+		out[r.Get("identifiant_unique").Str()] = r.AppendJSON(nil)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if _, ok := out[id]; !ok {
+			return nil, fmt.Errorf("error reading acteur %s: not found again in the same snapshot", id)
+		}
+	}
+	return out, nil
+}
+
+// loadExisting reads the acteurs of sourceCodes with the fields the rows'
+// columns call for.
+func loadExisting(ctx context.Context, q querier, sourceCodes []string, fields []acteurField) (*existingIndex, error) {
+	rows, err := q.Query(ctx, acteurQuery(fields, ` ORDER BY a.identifiant_unique`+sortC), sourceCodes)
+	if err != nil {
+		return nil, fmt.Errorf("error reading the acteurs of %v: %w", sourceCodes, err)
+	}
+	idx := &existingIndex{byID: map[string]int32{}, byIdentifiant: map[string]int32{},
+		q: q, sourceCodes: sourceCodes, fields: fields}
+	err = scanActeurs(rows, sourceCodes, fields, func(r transform.Row) error {
 		id := r.Get("identifiant_unique").Str()
-		buf = r.AppendJSON(buf[:0])
 		a := existingActeur{
-			contexte:   append([]byte(nil), buf...),
 			statut:     r.Get("statut").Str(),
 			anonymized: r.Get("nom").Str() == ValueAnonymized,
 		}
@@ -120,16 +171,17 @@ func loadExisting(ctx context.Context, pool *pgxpool.Pool, sourceCodes []string,
 			a.identIsID = true
 		default:
 			if j, dup := idx.byIdentifiant[ident]; dup {
-				return nil, fmt.Errorf("error reading acteurs: Duplicated identifiant in df_acteur_from_db: %s (%s, %s)", ident, idx.ids[j], id)
+				return fmt.Errorf("error reading acteurs: Duplicated identifiant in df_acteur_from_db: %s (%s, %s)", ident, idx.ids[j], id)
 			}
 			idx.byIdentifiant[ident] = i
 		}
 		idx.ids = append(idx.ids, id)
 		idx.acteurs = append(idx.acteurs, a)
 		idx.byID[id] = i
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("error reading the acteurs of %v: %w", sourceCodes, err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for ident, i := range idx.byIdentifiant {
 		if j, ok := idx.byID[ident]; ok && idx.acteurs[j].identIsID {
