@@ -129,13 +129,14 @@ func recount(ctx context.Context, tx *store.Tx, runPK int64, c *compiled, tis []
 // (unless the DAG is paused), under the DAG's row lock so two callers
 // never exceed the limit.
 func (e *Engine) startQueuedRuns(ctx context.Context, dagID string) error {
+	// Most calls (a run just ended) find nothing queued: skip the
+	// transaction and the lock.
+	if queued, err := e.cfg.Store.RunExistsQueued(ctx, dagID); err != nil || !queued {
+		return err
+	}
 	var ev evaluation
 	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
 		ev = evaluation{}
-		// Most calls (a run just ended) find nothing queued: skip the lock.
-		if queued, err := tx.RunExistsQueued(ctx, dagID); err != nil || !queued {
-			return err
-		}
 		d, err := tx.DagLock(ctx, dagID)
 		if err != nil {
 			return fmt.Errorf("error locking DAG %s: %w", dagID, err)

@@ -110,12 +110,15 @@ func (e *Engine) propagate(ctx context.Context, runPK int64) error {
 // tick) for completions that found them locked and left their outcome
 // pending, and propagates those.
 func (e *Engine) propagateAll(ctx context.Context, runPKs []int64) error {
-	for _, pk := range runPKs {
-		pending, err := e.cfg.Store.TaskInstanceExistsPending(ctx, pk)
-		if err == nil && pending {
-			err = e.propagate(ctx, pk)
-		}
-		if err != nil {
+	if len(runPKs) == 0 {
+		return nil
+	}
+	pending, err := e.cfg.Store.RunsWithPending(ctx, runPKs)
+	if err != nil {
+		return err
+	}
+	for _, pk := range pending {
+		if err := e.propagate(ctx, pk); err != nil {
 			return err
 		}
 	}

@@ -167,11 +167,14 @@ func collectTaken(rows pgx.Rows) (run Run, locked bool, pending []Pending, err e
 	return run, locked, pending, rows.Err()
 }
 
-// TaskInstanceExistsPending reports (one statement, no transaction)
-// whether a run has pending completions.
-func (s *Store) TaskInstanceExistsPending(ctx context.Context, runPK int64) (ok bool, err error) {
-	err = s.Pool.QueryRow(ctx, q("TaskInstanceExistsPending"), runPK).Scan(&ok)
-	return ok, err
+// RunsWithPending returns those of the runs that have pending
+// completions (one statement, no transaction).
+func (s *Store) RunsWithPending(ctx context.Context, runPKs []int64) ([]int64, error) {
+	rows, err := s.Pool.Query(ctx, q("RunsWithPending"), runPKs)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
 // TaskInstanceClearPending clears the pending flag of tasks whose states
@@ -380,9 +383,10 @@ func (t *Tx) TaskQueueAndCount(ctx context.Context, run *Run, toQueue []string, 
 	return msgs, left, br.Close()
 }
 
-// RunExistsQueued reports (without locking) whether a DAG has queued runs.
-func (t *Tx) RunExistsQueued(ctx context.Context, dagID string) (ok bool, err error) {
-	err = t.tx.QueryRow(ctx, q("RunExistsQueued"), dagID).Scan(&ok)
+// RunExistsQueued reports (one statement, no transaction, no lock)
+// whether a DAG has queued runs.
+func (s *Store) RunExistsQueued(ctx context.Context, dagID string) (ok bool, err error) {
+	err = s.Pool.QueryRow(ctx, q("RunExistsQueued"), dagID).Scan(&ok)
 	return ok, err
 }
 

@@ -74,6 +74,9 @@ SELECT count(*) FROM (SELECT 1 FROM dag_run WHERE id = $1 FOR NO KEY UPDATE SKIP
 -- name: TaskInstanceExistsPending
 SELECT EXISTS (SELECT 1 FROM task_instance WHERE run_pk = $1 AND pending);
 
+-- name: RunsWithPending
+SELECT DISTINCT run_pk FROM task_instance WHERE run_pk = ANY($1::bigint[]) AND pending;
+
 -- name: TaskInstanceClearPending
 -- A full evaluation folded these tasks' states into the counts itself.
 UPDATE task_instance SET pending = false WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND pending;
