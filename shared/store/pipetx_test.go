@@ -47,3 +47,63 @@ func TestInTxCheckPending(t *testing.T) {
 		t.Errorf("%d new connections for 51 transactions", d)
 	}
 }
+
+// TestPendingTakenOnceUnderTheRunLock: the primitives of the completion
+// protocol. A pending outcome is taken only by the holder of the run's
+// lock, once; a transaction that finds the lock held takes nothing; the
+// tick's safety net sees a running run with a pending outcome.
+func TestPendingTakenOnceUnderTheRunLock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t, 3)
+	var runPK int64
+	err := st.Pool.QueryRow(ctx, `INSERT INTO dag_run (dag_id, run_id, run_type, version_hash, state, logical_date,
+		data_interval_start, data_interval_end, queued_at, tasks_unfinished)
+		VALUES ('d', 'r', 'manual', 'h', 'running', now(), now(), now(), now(), 2) RETURNING id`).Scan(&runPK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Pool.Exec(ctx, `INSERT INTO task_instance (run_pk, task_id, dag_id, run_id, function, state, max_tries, pending)
+		VALUES ($1, 'a', 'd', 'r', 'noop', 'success', 1, true), ($1, 'b', 'd', 'r', 'noop', 'queued', 1, false)`, runPK); err != nil {
+		t.Fatal(err)
+	}
+	var stuck []store.Run
+	if err := st.InTx(ctx, func(tx *store.Tx) (err error) { stuck, err = tx.RunLockActiveMany(ctx, 10); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if len(stuck) != 1 {
+		t.Errorf("safety net: %d runs, want the run with a pending outcome", len(stuck))
+	}
+	// Another transaction holds the run's lock: nothing is taken.
+	holder, err := st.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.Exec(ctx, "SELECT 1 FROM dag_run WHERE id = $1 FOR NO KEY UPDATE", runPK); err != nil {
+		t.Fatal(err)
+	}
+	again, err := st.InTxCheckPending(ctx, runPK, func(tx *store.Tx) error {
+		_, locked, taken, err := tx.RunTryLockTakePending(ctx, runPK, true)
+		if locked || len(taken) > 0 {
+			t.Errorf("lock held elsewhere: locked %v, taken %v", locked, taken)
+		}
+		return err
+	})
+	if err != nil || !again {
+		t.Fatalf("check after commit: pending %v, err %v", again, err)
+	}
+	_ = holder.Rollback(ctx)
+	// Free: taken once, with its state; the check after commit sees none.
+	for i, want := range []int{1, 0} {
+		again, err := st.InTxCheckPending(ctx, runPK, func(tx *store.Tx) error {
+			run, locked, taken, err := tx.RunTryLockTakePending(ctx, runPK, true)
+			if !locked || run.RunID != "r" || len(taken) != want || (want == 1 && taken[0] != store.Pending{TaskID: "a", State: "success"}) {
+				t.Errorf("take %d: locked %v, run %q, taken %v", i, locked, run.RunID, taken)
+			}
+			return err
+		})
+		if err != nil || again {
+			t.Fatalf("take %d: pending after commit %v, err %v", i, again, err)
+		}
+	}
+}
