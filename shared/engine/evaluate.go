@@ -156,12 +156,12 @@ func (e *Engine) startQueuedRuns(ctx context.Context, dagID string) error {
 		if free <= 0 {
 			return nil
 		}
-		pks, err := tx.RunListQueued(ctx, dagID, free)
+		runs, err := tx.RunListQueued(ctx, dagID, free)
 		if err != nil {
 			return err
 		}
-		for _, pk := range pks {
-			one, err := e.startRun(ctx, tx, pk)
+		for i := range runs {
+			one, err := e.startRun(ctx, tx, &runs[i])
 			if err != nil {
 				return err
 			}
@@ -182,18 +182,15 @@ func (e *Engine) startQueuedRuns(ctx context.Context, dagID string) error {
 	return nil
 }
 
-// startRun moves a queued run to running and queues its first tasks.
-func (e *Engine) startRun(ctx context.Context, tx *store.Tx, pk int64) (evaluation, error) {
-	run, err := tx.RunLock(ctx, pk)
-	if err != nil {
-		return evaluation{}, err
-	}
+// startRun moves a queued run (locked by the caller, with its current
+// row) to running and queues its first tasks.
+func (e *Engine) startRun(ctx context.Context, tx *store.Tx, run *store.Run) (evaluation, error) {
 	if run.State != string(planner.RunQueued) {
 		return evaluation{}, nil
 	}
-	if err := tx.RunSetState(ctx, pk, string(planner.RunRunning), e.now()); err != nil {
+	if err := tx.RunSetState(ctx, run.PK, string(planner.RunRunning), e.now()); err != nil {
 		return evaluation{}, err
 	}
 	run.State = string(planner.RunRunning)
-	return e.evaluateRun(ctx, tx, &run)
+	return e.evaluateRun(ctx, tx, run)
 }

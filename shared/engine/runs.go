@@ -121,7 +121,7 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 		}
 		run, created = r, true
 		if p.IgnorePause {
-			ev, err = e.startRun(ctx, tx, r.PK)
+			ev, err = e.startRun(ctx, tx, &r) // createRun locked it
 			return err
 		}
 		return nil

@@ -108,13 +108,9 @@ func (t *Tx) RunCountQueued(ctx context.Context, dagID string) (n int, err error
 	return n, err
 }
 
-// RunListQueued locks a DAG's oldest queued runs.
-func (t *Tx) RunListQueued(ctx context.Context, dagID string, limit int) ([]int64, error) {
-	rows, err := t.tx.Query(ctx, q("RunListQueued"), dagID, limit)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
+// RunListQueued locks and returns a DAG's oldest queued runs.
+func (t *Tx) RunListQueued(ctx context.Context, dagID string, limit int) ([]Run, error) {
+	return t.runs(ctx, "RunListQueued", dagID, limit)
 }
 
 // RunDagsWithQueued lists the DAGs that have queued runs.

@@ -40,7 +40,10 @@ SELECT count(*) FROM dag_run WHERE dag_id = $1 AND state = 'running';
 SELECT count(*) FROM dag_run WHERE dag_id = $1 AND state = 'queued';
 
 -- name: RunListQueued
-SELECT id FROM dag_run WHERE dag_id = $1 AND state = 'queued'
+-- Locked: the rows returned are current (no second read to lock them).
+SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
+       data_interval_end, conf, params, queued_at, started_at, ended_at
+FROM dag_run WHERE dag_id = $1 AND state = 'queued'
 ORDER BY logical_date, id LIMIT $2 FOR UPDATE;
 
 -- name: RunDagsWithQueued
