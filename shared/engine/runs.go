@@ -55,7 +55,7 @@ func (e *Engine) createRun(ctx context.Context, tx *store.Tx, spec *dag.Spec, ha
 		t := &spec.Tasks[i]
 		seeds[i] = store.TaskSeed{TaskID: t.ID, Function: t.Function, MaxTries: spec.Policy(t).Retries + 1}
 	}
-	pk, created, err := tx.RunInsert(ctx, &store.RunInsertParams{
+	run, created, err := tx.RunInsert(ctx, &store.RunInsertParams{
 		DagID: spec.DagID, RunID: p.runID, RunType: p.runType, VersionHash: hash,
 		LogicalDate: p.logical, DataIntervalStart: p.interval.Start, DataIntervalEnd: p.interval.End,
 		Conf: confJSON, Params: paramsJSON, Now: e.now(), Tasks: seeds,
@@ -66,8 +66,7 @@ func (e *Engine) createRun(ctx context.Context, tx *store.Tx, spec *dag.Spec, ha
 	if !created {
 		return store.Run{}, false, nil
 	}
-	run, err := tx.RunLock(ctx, pk)
-	return run, true, err
+	return run, true, nil
 }
 
 // TriggerParams asks for a manual run.
@@ -121,7 +120,7 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 		}
 		run, created = r, true
 		if p.IgnorePause {
-			ev, err = e.startRun(ctx, tx, &r) // createRun locked it
+			ev, err = e.startRun(ctx, tx, &r) // created by this transaction: no one else sees it
 			return err
 		}
 		return nil

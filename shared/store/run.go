@@ -25,27 +25,22 @@ type TaskSeed struct {
 	MaxTries         int
 }
 
-// RunInsert creates a queued run and its task instances. created is false
-// (and nothing is written) when a run with that id exists already.
-func (t *Tx) RunInsert(ctx context.Context, p *RunInsertParams) (pk int64, created bool, err error) {
-	err = t.tx.QueryRow(ctx, q("RunInsert"), p.DagID, p.RunID, p.RunType, p.VersionHash, p.LogicalDate,
-		p.DataIntervalStart, p.DataIntervalEnd, p.Conf, p.Params, p.Now, len(p.Tasks)).Scan(&pk)
-	if err == pgx.ErrNoRows {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, err
-	}
+// RunInsert creates a queued run and its task instances and returns the
+// run. created is false (and nothing is written) when a run with that id
+// exists already.
+func (t *Tx) RunInsert(ctx context.Context, p *RunInsertParams) (run Run, created bool, err error) {
 	ids := make([]string, len(p.Tasks))
 	fns := make([]string, len(p.Tasks))
 	tries := make([]int32, len(p.Tasks))
 	for i, s := range p.Tasks {
 		ids[i], fns[i], tries[i] = s.TaskID, s.Function, int32(s.MaxTries)
 	}
-	if _, err := t.tx.Exec(ctx, q("TaskInstanceInsert"), pk, p.DagID, p.RunID, ids, fns, tries); err != nil {
-		return 0, false, err
+	run, err = scanRun(t.tx.QueryRow(ctx, q("RunInsert"), p.DagID, p.RunID, p.RunType, p.VersionHash, p.LogicalDate,
+		p.DataIntervalStart, p.DataIntervalEnd, p.Conf, p.Params, p.Now, ids, fns, tries))
+	if err == ErrNotFound {
+		return run, false, nil
 	}
-	return pk, true, nil
+	return run, err == nil, err
 }
 
 func scanRun(row pgx.Row) (Run, error) {

@@ -1,9 +1,20 @@
 -- name: RunInsert
-INSERT INTO dag_run (dag_id, run_id, run_type, version_hash, state, logical_date,
-                     data_interval_start, data_interval_end, conf, params, queued_at, tasks_unfinished)
-VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11)
-ON CONFLICT (dag_id, run_id) DO NOTHING
-RETURNING id;
+-- The run and its task instances in one statement; no row when a run with
+-- that id exists already. The new row needs no lock: no other transaction
+-- sees it before commit.
+WITH r AS (
+    INSERT INTO dag_run (dag_id, run_id, run_type, version_hash, state, logical_date,
+                         data_interval_start, data_interval_end, conf, params, queued_at, tasks_unfinished)
+    VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, cardinality($11::text[]))
+    ON CONFLICT (dag_id, run_id) DO NOTHING
+    RETURNING id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
+              data_interval_end, conf, params, queued_at, started_at, ended_at
+), t AS (
+    INSERT INTO task_instance (run_pk, task_id, dag_id, run_id, function, state, max_tries)
+    SELECT r.id, t.task_id, r.dag_id, r.run_id, t.function, 'none', t.max_tries
+    FROM r, unnest($11::text[], $12::text[], $13::int[]) AS t(task_id, function, max_tries)
+)
+SELECT * FROM r;
 
 -- name: RunGet
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,

@@ -1,8 +1,3 @@
--- name: TaskInstanceInsert
-INSERT INTO task_instance (run_pk, task_id, dag_id, run_id, function, state, max_tries)
-SELECT $1, t.task_id, $2, $3, t.function, 'none', t.max_tries
-FROM unnest($4::text[], $5::text[], $6::int[]) AS t(task_id, function, max_tries);
-
 -- name: TaskInstanceListByRun
 SELECT run_pk, task_id, dag_id, run_id, function, state, try_number, max_tries, queued_at,
        started_at, ended_at, next_retry_at, lease_expires_at, result, error,
