@@ -29,9 +29,9 @@ test-short: ## Fast tests only (no browser, no npm, no chaos)
 	$(GO) test -short -count=1 ./...
 
 .PHONY: bench
-bench: deps ## Benchmarks; figures go to tests/bench/RESULTS.md
-	cd tests/bench && $(GO) run . -out RESULTS.md
+bench: deps ## Benchmarks; figures go to tests/bench/RESULTS.md (web figures first, embedded)
 	$(GO) run ./tests/webbench -out tests/webbench/RESULTS.md
+	cd tests/bench && $(GO) run . -out RESULTS.md
 
 .PHONY: lint
 lint: ## gofmt and go vet

@@ -143,7 +143,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	md := rep.Markdown() + sourceMarkdown(rep.Opts)
+	md := rep.Markdown() + sourceMarkdown(rep.Opts) + webResults()
 	fmt.Print(md)
 	if o.Out != "" {
 		if err := os.WriteFile(o.Out, []byte(md), 0o644); err != nil {
