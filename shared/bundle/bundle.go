@@ -51,7 +51,9 @@ type Function struct {
 
 // Functions is every function of the bundle.
 var Functions = []Function{
-	{Name: "coordinator", Private: true, Handler: func(d *Deps) http.Handler { return coordinator.NewHandler(d.Engine, d.Logger) }},
+	{Name: "coordinator", Private: true, Handler: func(d *Deps) http.Handler {
+		return coordinator.New(coordinator.Config{Engine: d.Engine, Logger: d.Logger, TickLinger: d.Config.TickLinger})
+	}},
 	{Name: "noop", Private: true, Task: func(*Deps) runtime.TaskFunc { return builtin.Noop }},
 	{Name: "http", Private: true, Task: func(*Deps) runtime.TaskFunc { return builtin.HTTP(http.DefaultClient) }},
 	{Name: "trigger-dag", Private: true, Task: func(d *Deps) runtime.TaskFunc { return builtin.TriggerDag(d.Engine) }},

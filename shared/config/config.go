@@ -72,6 +72,9 @@ type Config struct {
 	TaskLease time.Duration
 	// RequeueAfter republishes a task queued longer than this. Default 2m.
 	RequeueAfter time.Duration
+	// TickLinger keeps the coordinator's tick request open this long,
+	// queueing due retries every 5s between the cron's minutes. Default 0.
+	TickLinger time.Duration
 	// LogFlushInterval is how often a running task's log is flushed to S3. Default 3s.
 	LogFlushInterval time.Duration
 	// FunctionTimeout is the function's own timeout: a task's execution
@@ -185,6 +188,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 
 	c.TaskLease = dur("TASK_LEASE", 60*time.Second)
 	c.RequeueAfter = dur("REQUEUE_AFTER", 2*time.Minute)
+	c.TickLinger = dur("TICK_LINGER", 0)
 	c.LogFlushInterval = dur("LOG_FLUSH_INTERVAL", 3*time.Second)
 	c.FunctionTimeout = dur("FUNCTION_TIMEOUT", 15*time.Minute)
 	if len(problems) > 0 {

@@ -3,6 +3,7 @@
 package coordinator
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,12 +16,32 @@ import (
 	"github.com/lvao/dataplatform/shared/engine"
 )
 
+// Config builds the coordinator's handler. Zero values mean the
+// documented defaults.
+type Config struct {
+	// Engine is the coordinator's logic. Required.
+	Engine *engine.Engine
+	// Logger default: discard.
+	Logger *slog.Logger
+	// TickLinger keeps a tick's request open this long after the tick,
+	// queueing due retries every 5s (engine.Linger), within the request's
+	// deadline. Default 0: the tick returns at once.
+	TickLinger time.Duration
+	// Wait is Linger's wait (tests). Default: a timer.
+	Wait func(ctx context.Context, d time.Duration) error
+}
+
 // NewHandler returns the coordinator's HTTP handler.
 func NewHandler(e *engine.Engine, logger *slog.Logger) http.Handler {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+	return New(Config{Engine: e, Logger: logger})
+}
+
+// New returns the coordinator's HTTP handler.
+func New(cfg Config) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{e: e, log: logger}
+	h := &handler{e: cfg.Engine, log: cfg.Logger, cfg: cfg}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{$}", h.root)
 	mux.HandleFunc("POST /api/v1/dags/{dag_id}/dagRuns", h.trigger)
@@ -38,6 +59,7 @@ func NewHandler(e *engine.Engine, logger *slog.Logger) http.Handler {
 type handler struct {
 	e   *engine.Engine
 	log *slog.Logger
+	cfg Config
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -91,10 +113,22 @@ func (h *handler) root(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown action %q", body.Action), "expected {\"action\":\"tick\"}")
 		return
 	}
+	started := time.Now()
 	rep, err := h.e.Tick(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	if h.cfg.TickLinger > 0 {
+		linger := h.cfg.TickLinger - time.Since(started)
+		if dl, ok := r.Context().Deadline(); ok {
+			linger = min(linger, time.Until(dl)-5*time.Second) // answer before the platform's timeout
+		}
+		n, err := h.e.Linger(r.Context(), engine.LingerParams{For: linger, Wait: h.cfg.Wait})
+		rep.Retried += n
+		if err != nil {
+			h.log.WarnContext(r.Context(), "coordinator linger stopped", "error", err)
+		}
 	}
 	writeJSON(w, http.StatusOK, rep)
 }

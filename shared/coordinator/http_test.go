@@ -141,3 +141,33 @@ func TestCoordinatorAPIErrors(t *testing.T) {
 		}
 	}
 }
+
+// With TickLinger, the tick's request stays open after the tick, looking
+// for due retries every 5s, until its time is up or its context ends.
+func TestTickLingers(t *testing.T) {
+	t.Parallel()
+	_, e := setup(t)
+	var waits []time.Duration
+	h := coordinator.New(coordinator.Config{Engine: e, TickLinger: 50 * time.Second,
+		Wait: func(ctx context.Context, d time.Duration) error {
+			waits = append(waits, d)
+			if len(waits) == 3 {
+				return context.Canceled // the request's end
+			}
+			return nil
+		}})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	code, out := call(t, srv, "POST", "/", `{"action":"tick"}`)
+	if code != 200 || out["runs_created"] == nil {
+		t.Fatalf("tick: %d %v", code, out)
+	}
+	if len(waits) != 3 {
+		t.Fatalf("waits %v, want 3 (the third ends the linger)", waits)
+	}
+	for _, d := range waits {
+		if d <= 0 || d > 5*time.Second {
+			t.Errorf("wait %s, want (0, 5s]", d)
+		}
+	}
+}

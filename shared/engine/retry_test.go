@@ -1,10 +1,12 @@
 package engine_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lvao/dataplatform/shared/engine"
 	"github.com/lvao/dataplatform/shared/queue"
 )
 
@@ -142,5 +144,61 @@ func TestStaleQueuedTaskIsRepublished(t *testing.T) {
 	}
 	if n := b.queryInt("SELECT count(*) FROM task_attempt"); n != 1 {
 		t.Errorf("%d attempts", n)
+	}
+}
+
+// After a tick, Linger queues a retry as soon as its delay has passed
+// (within Every), instead of at the next minute's tick, and returns after
+// For.
+func TestLingerQueuesRetriesBetweenTicks(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0}
+	b := setup(t, bundleOpts{clock: clk, dags: []string{`
+dag_id: l
+tasks:
+  - {id: f, function: flaky, retries: 1, retry_delay: 12s}
+  - {id: after, function: noop, depends_on: [f]}
+`}})
+	run := b.trigger("l", nil)
+	b.pump() // try 1 fails at t0: due at t0+12s
+	if rep := b.tick(); rep.Retried != 0 {
+		t.Fatalf("tick at t0 queued %+v", rep)
+	}
+	var waits []time.Duration
+	var queuedAt time.Time
+	n, err := b.eng.Linger(t.Context(), engine.LingerParams{For: 50 * time.Second, Every: 5 * time.Second,
+		Wait: func(_ context.Context, d time.Duration) error {
+			waits = append(waits, d)
+			clk.Add(d)
+			if state, _, _, _ := b.task("l", run.RunID, "f"); state == "queued" && queuedAt.IsZero() {
+				queuedAt = clk.Now().Add(-d) // queued by the previous check
+			}
+			return nil
+		}})
+	if err != nil || n != 1 {
+		t.Fatalf("Linger: %d queued, %v", n, err)
+	}
+	// Checks at +5s, +10s, +15s: queued at +15s, the first check past +12s.
+	if !queuedAt.Equal(t0.Add(15 * time.Second)) {
+		t.Errorf("retry queued at %s, want %s", queuedAt, t0.Add(15*time.Second))
+	}
+	if !clk.Now().Equal(t0.Add(50*time.Second)) || len(waits) != 10 {
+		t.Errorf("Linger returned at %s after %d waits %v, want at +50s", clk.Now(), len(waits), waits)
+	}
+	b.pump()
+	if d := b.doc("l", run.RunID); d.State != "success" {
+		t.Fatalf("run %s", d.State)
+	}
+}
+
+// A cancelled context (the function's deadline) ends Linger quietly.
+func TestLingerEndsWithItsContext(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{dags: []string{"dag_id: c\ntasks: [{id: a, function: noop}]\n"}})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	n, err := b.eng.Linger(ctx, engine.LingerParams{For: time.Hour})
+	if n != 0 || err != nil {
+		t.Fatalf("Linger on a cancelled context: %d, %v", n, err)
 	}
 }
