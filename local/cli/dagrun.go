@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -55,8 +56,12 @@ func (m *Main) dagRun(ctx context.Context, args []string) int {
 		return m.badInput("%s", oneLine(err.Error()))
 	}
 
+	live := m.progressWriter(asJSON)
 	cfg := pf.config(m)
 	cfg.Logger = m.logger(pf.verbose)
+	if live != nil && !pf.verbose && m.Logger == nil {
+		cfg.Logger = slog.New(&taskLogFilter{h: cfg.Logger.Handler()})
+	}
 	cfg.NoSchedule = true // only this run: other DAGs' schedules wait for serve
 	p, err := harness.Start(ctx, cfg)
 	if err != nil {
@@ -69,7 +74,6 @@ func (m *Main) dagRun(ctx context.Context, args []string) int {
 	if err != nil {
 		return m.triggerError(err)
 	}
-	live := m.progressWriter(asJSON)
 	var prog *progress
 	if live != nil {
 		prog = newProgress(live, started)
@@ -84,6 +88,12 @@ func (m *Main) dagRun(ctx context.Context, args []string) int {
 		fmt.Fprintf(m.Stdout, "%s\n", b)
 	} else {
 		printSummary(m.Stdout, doc, time.Since(started), prog == nil)
+		where := "in the embedded S3 under " + p.S3Dir
+		if !p.EmbeddedS3 {
+			where = "at " + p.S3Endpoint
+		}
+		fmt.Fprintf(m.Stdout, "task logs: s3://%s/logs/dag_id=%s/run_id=%s/ (%s; `go run ./local serve` shows them in the web)\n",
+			p.Config.LogsBucket, doc.DagID, doc.RunID, where)
 	}
 	if doc.State != "success" {
 		return ExitFailed

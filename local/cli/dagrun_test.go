@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,6 +117,34 @@ func TestDagRunSummaryWithoutJSON(t *testing.T) {
 	// Not a terminal: no live progress, only the summary.
 	if strings.Contains(r.stdout, "+0.") {
 		t.Fatalf("live progress printed while stdout is not a terminal:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "task logs: s3://lvao-local-logs/logs/dag_id=cli_text/run_id=manual__") {
+		t.Errorf("the summary does not say where the logs are:\n%s", r.stdout)
+	}
+}
+
+// On a terminal, a failing task's JSON log lines do not interleave with
+// the live progress (which shows the error); without a terminal they go
+// to stderr as before.
+func TestDagRunOnATerminalShowsProgressNotTaskLogs(t *testing.T) {
+	t.Parallel()
+	dir := writeDag(t, "dag_id: cli_tty\ntasks: [{id: bad, function: http, args: {url: \"http://127.0.0.1:1/\"}}]\n")
+	for _, tty := range []bool{true, false} {
+		env, _ := harnesstest.Env(t, map[string]string{"TASK_LEASE": "2s", "REQUEUE_AFTER": "1s"})
+		var out, errb bytes.Buffer
+		m := &Main{Env: env, Stdout: &out, Stderr: &errb, IsTerminal: func(io.Writer) bool { return tty }}
+		code := m.Run(t.Context(), []string{"dag", "run", "cli_tty", "--dags", dir, "--s3-dir", t.TempDir(), "--tick", "200ms"})
+		if code != ExitFailed {
+			t.Fatalf("tty=%v: exit %d, stderr %s", tty, code, errb.String())
+		}
+		progress := strings.Contains(out.String(), "bad                      failed")
+		taskLog := strings.Contains(errb.String(), `"msg":"task failed"`)
+		if tty && (!progress || taskLog) {
+			t.Errorf("terminal: progress shown %v, task log on stderr %v\nstdout:\n%s\nstderr:\n%s", progress, taskLog, out.String(), errb.String())
+		}
+		if !tty && !taskLog {
+			t.Errorf("no terminal: the task's error line is missing from stderr:\n%s", errb.String())
+		}
 	}
 }
 
