@@ -36,7 +36,7 @@ func (p *progress) update(doc engine.RunDoc) {
 			continue
 		}
 		p.seen[t.TaskID] = key
-		line := fmt.Sprintf("%8s  %-24s %-16s", since, t.TaskID, t.State)
+		line := fmt.Sprintf("%8s  %-*s %-16s", since, idWidth(doc), t.TaskID, t.State)
 		if t.TryNumber > 0 {
 			line += fmt.Sprintf(" try %d", t.TryNumber)
 		}
@@ -73,7 +73,7 @@ func printSummary(w io.Writer, doc engine.RunDoc, took time.Duration, tasks bool
 		return
 	}
 	for _, t := range doc.Tasks {
-		line := fmt.Sprintf("  %-24s %-16s try %d", t.TaskID, t.State, t.TryNumber)
+		line := fmt.Sprintf("  %-*s %-16s try %d", idWidth(doc), t.TaskID, t.State, t.TryNumber)
 		if d := taskDuration(t); d != "" {
 			line += "  " + d
 		}
@@ -82,4 +82,13 @@ func printSummary(w io.Writer, doc engine.RunDoc, took time.Duration, tasks bool
 		}
 		fmt.Fprintln(w, line)
 	}
+}
+
+// idWidth is the task id column's width: 24, or the longest id's.
+func idWidth(doc engine.RunDoc) int {
+	w := 24
+	for _, t := range doc.Tasks {
+		w = max(w, len(t.TaskID))
+	}
+	return w
 }
