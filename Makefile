@@ -13,7 +13,9 @@ help: ## List the targets
 
 .PHONY: local
 local: ## Run the whole platform locally (harness: functions, queues, cron, S3, Postgres)
-	$(GO) run ./local serve
+	@echo "Building the harness (the first build takes about a minute)…"
+	@$(GO) build -o .local/bin/lvao-local ./local
+	@exec .local/bin/lvao-local serve $(ARGS)
 
 .PHONY: deps
 deps: ## Start/install what the tests need (Postgres, NATS, apt packages)
