@@ -92,6 +92,7 @@ func (m *Main) dagRun(ctx context.Context, args []string) int {
 		if !p.EmbeddedS3 {
 			where = "at " + p.S3Endpoint
 		}
+		printFailedLogs(ctx, m.Stdout, p.Deps.S3, p.Config.LogsBucket, doc)
 		fmt.Fprintf(m.Stdout, "task logs: s3://%s/logs/dag_id=%s/run_id=%s/ (%s; `go run ./local serve` shows them in the web)\n",
 			p.Config.LogsBucket, doc.DagID, doc.RunID, where)
 	}

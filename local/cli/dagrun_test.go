@@ -125,7 +125,7 @@ func TestDagRunSummaryWithoutJSON(t *testing.T) {
 
 // On a terminal, a failing task's JSON log lines do not interleave with
 // the live progress (which shows the error); without a terminal they go
-// to stderr as before.
+// to stderr as before. The summary shows the end of the failed task's log.
 func TestDagRunOnATerminalShowsProgressNotTaskLogs(t *testing.T) {
 	t.Parallel()
 	dir := writeDag(t, "dag_id: cli_tty\ntasks: [{id: bad, function: http, args: {url: \"http://127.0.0.1:1/\"}}]\n")
@@ -144,6 +144,11 @@ func TestDagRunOnATerminalShowsProgressNotTaskLogs(t *testing.T) {
 		}
 		if !tty && !taskLog {
 			t.Errorf("no terminal: the task's error line is missing from stderr:\n%s", errb.String())
+		}
+		// Either way the summary ends with the failed task's log tail.
+		if !strings.Contains(out.String(), "log of bad (try 1), last ") || !strings.Contains(out.String(), "  | ") ||
+			!strings.Contains(out.String(), "ERROR task failed") {
+			t.Errorf("tty=%v: no log tail of the failed task in the summary:\n%s", tty, out.String())
 		}
 	}
 }
