@@ -5,7 +5,9 @@
 WITH claimed AS (
     UPDATE task_instance
     SET state = 'running', started_at = $5, lease_expires_at = $6
-    WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND try_number = $4 AND state = 'queued'
+    -- The run's id from dag_run's unique key, then the primary key.
+    WHERE run_pk = (SELECT id FROM dag_run WHERE dag_id = $1 AND run_id = $2)
+      AND task_id = $3 AND try_number = $4 AND state = 'queued'
     RETURNING run_pk
 ), attempt AS (
     INSERT INTO task_attempt (run_pk, task_id, try_number, state, started_at, request_id, log_key)

@@ -8,7 +8,8 @@ FROM task_instance WHERE run_pk = $1;
 SELECT run_pk, task_id, dag_id, run_id, function, state, try_number, max_tries, queued_at,
        started_at, ended_at, next_retry_at, lease_expires_at, result, error,
        up_success, up_failed, up_skipped, up_upstream_failed, pending
-FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = $3;
+FROM task_instance
+WHERE run_pk = (SELECT id FROM dag_run WHERE dag_id = $1 AND run_id = $2) AND task_id = $3;
 
 -- name: TaskInstanceQueueMany
 -- Queues tasks that are waiting (none) or due for retry; a new try each.
@@ -49,10 +50,12 @@ WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state = 'none'
 RETURNING task_id;
 
 -- name: TaskInstanceClaim
--- queued -> running, only for the try the message names.
+-- queued -> running, only for the try the message names. A task is found
+-- by its run's id (dag_run's unique key), then the primary key.
 UPDATE task_instance
 SET state = 'running', started_at = $5, lease_expires_at = $6
-WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND try_number = $4 AND state = 'queued'
+WHERE run_pk = (SELECT id FROM dag_run WHERE dag_id = $1 AND run_id = $2)
+  AND task_id = $3 AND try_number = $4 AND state = 'queued'
 RETURNING run_pk;
 
 -- name: TaskAttemptInsert
@@ -61,7 +64,8 @@ VALUES ($1, $2, $3, 'running', $4, $5, $6);
 
 -- name: TaskInstanceHeartbeat
 UPDATE task_instance SET lease_expires_at = $5
-WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND try_number = $4 AND state = 'running';
+WHERE run_pk = (SELECT id FROM dag_run WHERE dag_id = $1 AND run_id = $2)
+  AND task_id = $3 AND try_number = $4 AND state = 'running';
 
 -- name: TaskInstanceLockRunning
 -- The attempt being completed, locked; no row when it is no longer running
