@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/lvao/dataplatform/shared/pyfmt"
 )
 
 // The change models of data/models/changes/*.py. Each names the acteur by
@@ -317,7 +319,7 @@ func (e *env) reconstruct(ctx context.Context, m *model, data map[string]any) ([
 			case k == "identifiant_unique" || k == "cree_le" || k == "modifie_le":
 			case relationNames[k] != "":
 			default:
-				return nil, fmt.Errorf("%s has no field named %s", m.name, pyRepr(k))
+				return nil, fmt.Errorf("%s has no field named %s", m.name, pyfmt.Repr(k))
 			}
 			out = append(out, field{k, v})
 			continue

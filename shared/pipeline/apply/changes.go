@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/lvao/dataplatform/shared/pyfmt"
 )
 
 // The suggestions whose "suggestion" holds {"changes": [...]} (clustering,
@@ -117,7 +119,7 @@ func validateChange(c map[string]any) (string, changeParams, error) {
 		return "", p, pydanticError("model_name", "Field required or not a valid string")
 	}
 	if _, ok := changeModels[name]; !ok {
-		return "", p, fmt.Errorf("Invalid model_name=%s, must be in [%s]", pyRepr(name), quotedList(modelNames))
+		return "", p, fmt.Errorf("Invalid model_name=%s, must be in [%s]", pyfmt.Repr(name), quotedList(modelNames))
 	}
 	params := map[string]any{}
 	if raw, ok := c["model_params"]; ok {
@@ -160,7 +162,7 @@ func pydanticError(field, msg string) error {
 func quotedList(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
-		q[i] = pyRepr(n)
+		q[i] = pyfmt.Repr(n)
 	}
 	return strings.Join(q, ", ")
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/lvao/dataplatform/shared/pyfmt"
 )
 
 // Values reach a model field from three places: the text of a suggestion
@@ -146,11 +148,11 @@ func toID(v any) (any, error) {
 		return int32(x), nil
 	default:
 		r, _ := pyStr(v)
-		return nil, fmt.Errorf("Field 'id' expected a number but got %s.", pyRepr(r))
+		return nil, fmt.Errorf("Field 'id' expected a number but got %s.", pyfmt.Repr(r))
 	}
 	n, err := strconv.ParseInt(s, 10, 32)
 	if err != nil {
-		return nil, fmt.Errorf("Field 'id' expected a number but got %s.", pyRepr(s))
+		return nil, fmt.Errorf("Field 'id' expected a number but got %s.", pyfmt.Repr(s))
 	}
 	return int32(n), nil
 }
@@ -166,7 +168,7 @@ func pyFloat(v any) (float64, error) {
 	case string:
 		f, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(x), "_", ""), 64)
 		if err != nil {
-			return 0, fmt.Errorf("could not convert string to float: %s", pyRepr(x))
+			return 0, fmt.Errorf("could not convert string to float: %s", pyfmt.Repr(x))
 		}
 		return f, nil
 	}

@@ -2,11 +2,12 @@ package apply
 
 import (
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/lvao/dataplatform/shared/pyfmt"
 )
 
 // The errors an apply raises are stored, as LVAO stores them, in the
@@ -56,13 +57,13 @@ func (v *validationError) Error() string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(pyRepr(f))
+		b.WriteString(pyfmt.Repr(f))
 		b.WriteString(": [")
 		for j, m := range v.msgs[f] {
 			if j > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(pyRepr(m))
+			b.WriteString(pyfmt.Repr(m))
 		}
 		b.WriteByte(']')
 	}
@@ -75,38 +76,6 @@ func singleValidationError(field, msg string) error {
 	v := &validationError{}
 	v.add(field, msg)
 	return v
-}
-
-// pyRepr is Python's repr() of a str: single quotes unless the text holds
-// a single quote and no double quote.
-func pyRepr(s string) string {
-	q := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
 }
 
 // keyError is Python's KeyError on a missing dict key: str(KeyError('x'))

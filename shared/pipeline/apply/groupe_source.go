@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/lvao/dataplatform/shared/pyfmt"
 )
 
 // A source group (SOURCE_AJOUT, SOURCE_MODIFICATION, SOURCE_SUPRESSION) as
@@ -240,7 +242,7 @@ func (e *env) applyOne(ctx context.Context, m *model, id string, data []field) (
 		}
 		if !known && !r.exists {
 			// Model(**kwargs) refuses unknown fields.
-			return nil, fmt.Errorf("%s() got unexpected keyword arguments: %s", m.name, pyRepr(k))
+			return nil, fmt.Errorf("%s() got unexpected keyword arguments: %s", m.name, pyfmt.Repr(k))
 		}
 	}
 	// _set_foreign_key_from_code.
@@ -323,7 +325,7 @@ func (e *env) setRelation(ctx context.Context, r *record, key string, v any) err
 		return e.setServices(ctx, r.m, r.id, codes)
 	}
 	// key.removesuffix("_codes") + "s" is no field of the model.
-	return fmt.Errorf("%s has no field named %s", r.m.name, pyRepr(strings.TrimSuffix(key, "_codes")+"s"))
+	return fmt.Errorf("%s has no field named %s", r.m.name, pyfmt.Repr(strings.TrimSuffix(key, "_codes")+"s"))
 }
 
 // pyJSONLoads is json.loads, numbers kept as json.Number.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/lvao/dataplatform/shared/pyfmt"
 )
 
 // fullClean is Model.full_clean() as far as the data can break it:
@@ -42,7 +44,7 @@ func (e *env) fullClean(ctx context.Context, r *record) error {
 				}
 			}
 			if c.choices != nil && !slices.Contains(c.choices, s) {
-				verr.add(c.field, fmt.Sprintf("Value %s is not a valid choice.", pyRepr(s)))
+				verr.add(c.field, fmt.Sprintf("Value %s is not a valid choice.", pyfmt.Repr(s)))
 			}
 			if c.email && !validEmail(s) {
 				verr.add(c.field, "Enter a valid email address.")
@@ -77,7 +79,7 @@ func (e *env) cleanParent(ctx context.Context, r *record, parentID string) (stri
 		return "", err
 	}
 	if parent == nil {
-		return fmt.Sprintf("Parent instance with identifiant unique %s does not exist.", pyRepr(parentID)), nil
+		return fmt.Sprintf("Parent instance with identifiant unique %s does not exist.", pyfmt.Repr(parentID)), nil
 	}
 	if parent.get("parent_id") != nil {
 		return "You can't define a Parent which is already a duplicate.", nil

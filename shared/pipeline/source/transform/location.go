@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"math"
 	"strings"
+
+	"github.com/lvao/dataplatform/shared/pyfmt"
 )
 
 // Coordinates. Sources give latitude and longitude as numbers or as French
@@ -93,7 +95,7 @@ func GetLatLngFromGeopoint(in Row, _ *SourceConfig) (Row, error) {
 	lat, ok1 := parsePyFloat(parts[0])
 	lon, ok2 := parsePyFloat(parts[1])
 	if !ok1 || !ok2 {
-		return Row{}, newFatal(ExcValueError, "could not convert string to float: %s", pyQuote(v.PyStr()))
+		return Row{}, newFatal(ExcValueError, "could not convert string to float: %s", pyfmt.Repr(v.PyStr()))
 	}
 	return NewRow(Field{"latitude", Float(lat)}, Field{"longitude", Float(lon)}), nil
 }

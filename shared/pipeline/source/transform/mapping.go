@@ -3,6 +3,8 @@ package transform
 import (
 	"sort"
 	"strings"
+
+	"github.com/lvao/dataplatform/shared/pyfmt"
 )
 
 // Mappings from what a source publishes to LVAO codes: products to
@@ -47,7 +49,7 @@ func CleanSousCategorieCodes(v Value, cfg *SourceConfig) (Value, error) {
 		}
 		mapped, ok := productMapping(cfg)[label]
 		if !ok {
-			return Missing, newFatal(ExcKeyError, "%s", pyQuote(label))
+			return Missing, newFatal(ExcKeyError, "%s", pyfmt.Repr(label))
 		}
 		switch mapped.Kind() {
 		case KindString:
@@ -95,7 +97,7 @@ func CleanSousCategorieCodesSinoe(v Value, cfg *SourceConfig) (Value, error) {
 		}
 		label, ok := dechets[code]
 		if !ok {
-			return Missing, newFatal(ExcKeyError, "%s", pyQuote(code))
+			return Missing, newFatal(ExcKeyError, "%s", pyfmt.Repr(code))
 		}
 		if _, known := productMapping(cfg)[pyLower(label)]; known {
 			labels = append(labels, label)

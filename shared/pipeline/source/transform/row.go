@@ -4,6 +4,8 @@ import (
 	"math"
 	"sort"
 	"strconv"
+
+	"github.com/lvao/dataplatform/shared/pyfmt"
 )
 
 // Kind tells what a Value holds.
@@ -191,7 +193,7 @@ func (v Value) PyStr() string {
 func (v Value) pyRepr() string {
 	switch v.kind {
 	case KindString:
-		return pyQuote(v.str)
+		return pyfmt.Repr(v.str)
 	case KindList:
 		b := []byte{'['}
 		for i, it := range v.Items() {
@@ -208,7 +210,7 @@ func (v Value) pyRepr() string {
 				if i > 0 {
 					b = append(b, ", "...)
 				}
-				b = append(b, pyQuote(f.Name)...)
+				b = append(b, pyfmt.Repr(f.Name)...)
 				b = append(b, ": "...)
 				b = append(b, f.Value.pyRepr()...)
 			}

@@ -3,6 +3,8 @@ package transform
 import (
 	"sort"
 	"strings"
+
+	"github.com/lvao/dataplatform/shared/pyfmt"
 )
 
 // Column transformations on plain values: booleans, strings and the enum
@@ -83,7 +85,7 @@ func (m mapping) get(k string) (string, bool) {
 func (m mapping) pyKeys() string {
 	parts := make([]string, len(m))
 	for i, e := range m {
-		parts[i] = pyQuote(e.key)
+		parts[i] = pyfmt.Repr(e.key)
 	}
 	return "dict_keys([" + strings.Join(parts, ", ") + "])"
 }
