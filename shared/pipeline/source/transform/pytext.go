@@ -69,7 +69,6 @@ func pyTitle(s string) string {
 	return b.String()
 }
 
-
 // pyFloatRepr is Python's repr() of a float: the shortest text that reads
 // back, always with a '.0' or an exponent, scientific from 1e16 up and below
 // 1e-4.
