@@ -7,6 +7,7 @@ import (
 	"iter"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -79,8 +80,12 @@ type WriteOptions struct {
 	// BatchSize is the number of acteurs written per round trip; 0 means
 	// 1,000.
 	BatchSize int
-	// Logger receives a summary per cohort; nil means slog.Default().
+	// Logger receives a summary per cohort and, on long writes, progress
+	// every ProgressEvery; nil means slog.Default().
 	Logger *slog.Logger
+	// ProgressEvery is how often a long cohort write logs its progress;
+	// 0 means 10s.
+	ProgressEvery time.Duration
 }
 
 // Counts are the rows Write wrote (or would write, in a dry run).
@@ -126,6 +131,7 @@ func Write(ctx context.Context, pool *pgxpool.Pool, run RunInfo, in WriteInput, 
 	if logger == nil {
 		logger = slog.Default()
 	}
+	opts.Logger = logger
 	router, err := newLogRouter(ctx, in.Logs)
 	if err != nil {
 		return counts, err

@@ -1,12 +1,15 @@
 package suggest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -341,4 +344,31 @@ func TestFailedCohortIsRolledBackAndRetryCompletesRun(t *testing.T) {
 	}
 	checkCounts(t, counts, Counts{Cohorts: 1, Groups: 1, Units: 2, Logs: 2, SkippedCohorts: 2, LogsNotWritten: 1})
 	checkTables(t, pool, 3, 4, 34, 7, 0)
+}
+
+// A long write logs its progress every ProgressEvery: here after every
+// batch of one acteur, so one line per group written.
+func TestWriteLogsProgress(t *testing.T) {
+	t.Parallel()
+	pool := setupScenario(t)
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	res, err := runPipeline(t, pool, run1, scenarioRows(), scenarioLogs(),
+		WriteOptions{Logger: logger, BatchSize: 1, ProgressEvery: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, res.counts, run1Counts)
+	lines := 0
+	for _, l := range strings.Split(buf.String(), "\n") {
+		if strings.Contains(l, `"msg":"writing suggestions"`) {
+			lines++
+			if !strings.Contains(l, `"acteurs":`) || !strings.Contains(l, `"type_action":`) {
+				t.Errorf("progress line without counts: %s", l)
+			}
+		}
+	}
+	if lines != run1Counts.Groups {
+		t.Errorf("%d progress lines, want %d (one per batch)\n%s", lines, run1Counts.Groups, buf.String())
+	}
 }

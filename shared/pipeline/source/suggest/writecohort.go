@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"sort"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -38,18 +40,25 @@ type cohortWriter struct {
 	action   Action
 	cohortID int32
 	counts   CohortCounts
+	// progress receives a line every progressEvery of a long write.
+	progress      *slog.Logger
+	progressEvery time.Duration
 }
 
 // writeCohort writes one cohort in one transaction, or skips it when an
 // earlier attempt of the run wrote it.
 func writeCohort(ctx context.Context, pool *pgxpool.Pool, run RunInfo, a Action, changes Source[Change], router *logRouter, meta map[string]any, opts WriteOptions) (CohortCounts, error) {
+	every := opts.ProgressEvery
+	if every <= 0 {
+		every = 10 * time.Second
+	}
 	if opts.DryRun {
-		w := &cohortWriter{db: pool, dry: true, legacy: opts.Legacy, action: a}
+		w := &cohortWriter{db: pool, dry: true, legacy: opts.Legacy, action: a, progress: opts.Logger, progressEvery: every}
 		return w.counts, w.write(ctx, run, changes, router, meta, opts.BatchSize)
 	}
 	var counts CohortCounts
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		w := &cohortWriter{db: tx, conn: tx.Conn(), legacy: opts.Legacy, action: a}
+		w := &cohortWriter{db: tx, conn: tx.Conn(), legacy: opts.Legacy, action: a, progress: opts.Logger, progressEvery: every}
 		err := w.write(ctx, run, changes, router, meta, opts.BatchSize)
 		counts = w.counts
 		return err
@@ -86,12 +95,18 @@ func (w *cohortWriter) write(ctx context.Context, run RunInfo, changes Source[Ch
 	if err := w.writeLogs(ctx, router, batchSize); err != nil {
 		return err
 	}
+	last := time.Now()
 	for batch, err := range readBatches(ctx, changes, batchSize) {
 		if err != nil {
 			return err
 		}
 		if err := w.writeChanges(ctx, batch); err != nil {
 			return err
+		}
+		if w.progress != nil && time.Since(last) >= w.progressEvery {
+			last = time.Now()
+			w.progress.InfoContext(ctx, "writing suggestions", "type_action", typ, "acteurs", w.counts.Acteurs,
+				"groups", w.counts.Groups, "units", w.counts.Units, "dry_run", w.dry)
 		}
 	}
 	return nil
