@@ -97,7 +97,9 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 		if err != nil {
 			return nil, err
 		}
-		in++
+		if in++; in%50000 == 0 {
+			t.Logger.Info("normalize progress", "rows", in, "warnings", warnings, "errors", errs)
+		}
 		rr, err := n.NormalizeRow(row)
 		if err != nil {
 			return nil, err
