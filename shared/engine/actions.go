@@ -70,8 +70,7 @@ func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.afterCommit(ctx, ev)
-	if err := e.propagateAll(ctx, ev.evaluated); err != nil {
+	if err := e.afterCommit(ctx, ev); err != nil {
 		return cleared, err
 	}
 	return cleared, e.startQueuedRuns(ctx, p.DagID)
@@ -110,8 +109,7 @@ func (e *Engine) Mark(ctx context.Context, dagID, runID, taskID, state string) e
 	if err != nil {
 		return err
 	}
-	e.afterCommit(ctx, ev)
-	if err := e.propagateAll(ctx, ev.evaluated); err != nil {
+	if err := e.afterCommit(ctx, ev); err != nil {
 		return err
 	}
 	if ev.finished {

@@ -101,7 +101,9 @@ func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 	if err != nil {
 		return false, err
 	}
-	e.afterCommit(ctx, ev)
+	if err := e.afterCommit(ctx, ev); err != nil {
+		return recorded, err
+	}
 	if ev.finished {
 		if err := e.startQueuedRuns(ctx, dagID); err != nil {
 			return recorded, err

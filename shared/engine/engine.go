@@ -204,13 +204,16 @@ func compile(s *dag.Spec) (*compiled, error) {
 
 // afterCommit publishes the messages of an evaluation and reports the
 // runs it ended.
-func (e *Engine) afterCommit(ctx context.Context, ev evaluation) {
+func (e *Engine) afterCommit(ctx context.Context, ev evaluation) error {
 	e.publish(ctx, ev.msgs)
 	if e.cfg.OnRunEnd != nil {
 		for _, r := range ev.ended {
 			e.cfg.OnRunEnd(r)
 		}
 	}
+	// Completions that found one of the runs locked by the transaction
+	// left their outcome pending: fold them in now that the lock is free.
+	return e.propagateAll(ctx, ev.evaluated)
 }
 
 // publish sends the messages of tasks just queued. A failed publish is

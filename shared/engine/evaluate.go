@@ -172,8 +172,7 @@ func (e *Engine) startQueuedRuns(ctx context.Context, dagID string) error {
 	if err != nil {
 		return err
 	}
-	e.afterCommit(ctx, ev)
-	if err := e.propagateAll(ctx, ev.evaluated); err != nil {
+	if err := e.afterCommit(ctx, ev); err != nil {
 		return err
 	}
 	if ev.finished { // a run with nothing to do ended at once: a slot is free again

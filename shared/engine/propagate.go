@@ -94,7 +94,9 @@ func (e *Engine) propagate(ctx context.Context, runPK int64) error {
 		if err != nil {
 			return err
 		}
-		e.afterCommit(ctx, ev)
+		if err := e.afterCommit(ctx, ev); err != nil { // ev.evaluated is empty: no recursion
+			return err
+		}
 		if ev.finished {
 			if err := e.startQueuedRuns(ctx, dagID); err != nil {
 				return err
@@ -106,9 +108,9 @@ func (e *Engine) propagate(ctx context.Context, runPK int64) error {
 	}
 }
 
-// propagateAll checks runs a transaction held locked (clear, mark, the
-// tick) for completions that found them locked and left their outcome
-// pending, and propagates those.
+// propagateAll (after every commit, see afterCommit) checks runs a
+// transaction held locked (clear, mark, the tick) for completions that
+// found them locked and left their outcome pending, and propagates those.
 func (e *Engine) propagateAll(ctx context.Context, runPKs []int64) error {
 	if len(runPKs) == 0 {
 		return nil

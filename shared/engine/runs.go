@@ -128,7 +128,9 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 	if err != nil || !created {
 		return run, created, err
 	}
-	e.afterCommit(ctx, ev)
+	if err := e.afterCommit(ctx, ev); err != nil {
+		return run, true, err
+	}
 	if !p.IgnorePause || ev.finished {
 		err = e.startQueuedRuns(ctx, p.DagID)
 	}

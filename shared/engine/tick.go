@@ -172,8 +172,7 @@ func (e *Engine) queueDueRetries(ctx context.Context, rep *TickReport) error {
 			return err
 		}
 		rep.Retried += len(msgs)
-		e.publish(ctx, msgs)
-		if err := e.propagateAll(ctx, []int64{pk}); err != nil { // completions may have found the run locked
+		if err := e.afterCommit(ctx, evaluation{msgs: msgs, evaluated: []int64{pk}}); err != nil {
 			return err
 		}
 	}
@@ -222,8 +221,7 @@ func (e *Engine) advanceRuns(ctx context.Context, rep *TickReport) error {
 	if err != nil {
 		return err
 	}
-	e.afterCommit(ctx, ev)
-	if err := e.propagateAll(ctx, ev.evaluated); err != nil {
+	if err := e.afterCommit(ctx, ev); err != nil {
 		return err
 	}
 	for _, r := range ev.ended {
