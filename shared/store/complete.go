@@ -23,6 +23,22 @@ func (s *Store) TaskClaim(ctx context.Context, p *TaskClaimParams) (run Run, ok 
 	return run, err == nil, err
 }
 
+// sendBatch sends b in the transaction; asyncCommit first lets the
+// transaction commit without waiting for its WAL flush (see
+// engine.Config.SyncCommit), its result consumed here.
+func (t *Tx) sendBatch(ctx context.Context, b *pgx.Batch, asyncCommit bool) pgx.BatchResults {
+	if !asyncCommit {
+		return t.tx.SendBatch(ctx, b)
+	}
+	nb := &pgx.Batch{QueuedQueries: append([]*pgx.QueuedQuery{{SQL: "SET LOCAL synchronous_commit = off"}}, b.QueuedQueries...)}
+	br := t.tx.SendBatch(ctx, nb)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return errBatch{err}
+	}
+	return br
+}
+
 // FinishTarget is a running attempt locked for completion.
 type FinishTarget struct {
 	Run      Run // PK, DagID, RunID, VersionHash, State (all of it when Locked)
@@ -47,18 +63,10 @@ type Pending struct {
 func (t *Tx) TaskLockForFinish(ctx context.Context, runPK int64, taskID string, try int, asyncCommit bool) (FinishTarget, bool, error) {
 	f := FinishTarget{Run: Run{PK: runPK}}
 	b := &pgx.Batch{}
-	if asyncCommit {
-		b.Queue("SET LOCAL synchronous_commit = off")
-	}
 	b.Queue(q("TaskLockForFinish"), runPK, taskID, try)
 	b.Queue(q("RunTryLockTakePending"), runPK, taskID, try)
-	br := t.tx.SendBatch(ctx, b)
+	br := t.sendBatch(ctx, b, asyncCommit)
 	defer br.Close()
-	if asyncCommit {
-		if _, err := br.Exec(); err != nil {
-			return f, false, err
-		}
-	}
 	err := br.QueryRow().Scan(&f.Run.DagID, &f.Run.RunID, &f.Run.VersionHash, &f.Run.State, &f.MaxTries)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return f, false, br.Close()
@@ -87,18 +95,10 @@ func (t *Tx) TaskLockForFinish(ctx context.Context, runPK int64, taskID string, 
 func (t *Tx) TaskSucceed(ctx context.Context, p *TaskFinishParams, asyncCommit bool) (FinishTarget, bool, error) {
 	f := FinishTarget{Run: Run{PK: p.RunPK}}
 	b := &pgx.Batch{}
-	if asyncCommit {
-		b.Queue("SET LOCAL synchronous_commit = off")
-	}
 	b.Queue(q("RunTryLockTakePending"), p.RunPK, p.TaskID, p.TryNumber)
 	b.Queue(q("TaskSucceed"), p.RunPK, p.TaskID, p.TryNumber, p.Now, nullJSON(p.Result))
-	br := t.tx.SendBatch(ctx, b)
+	br := t.sendBatch(ctx, b, asyncCommit)
 	defer br.Close()
-	if asyncCommit {
-		if _, err := br.Exec(); err != nil {
-			return f, false, err
-		}
-	}
 	rows, err := br.Query()
 	if err != nil {
 		return f, false, err
@@ -127,17 +127,9 @@ func (t *Tx) TaskSucceed(ctx context.Context, p *TaskFinishParams, asyncCommit b
 // asyncCommit: see TaskLockForFinish.
 func (t *Tx) RunTryLockTakePending(ctx context.Context, runPK int64, asyncCommit bool) (run Run, locked bool, pending []Pending, err error) {
 	b := &pgx.Batch{}
-	if asyncCommit {
-		b.Queue("SET LOCAL synchronous_commit = off")
-	}
 	b.Queue(q("RunTryLockTakePending"), runPK, nil, 0)
-	br := t.tx.SendBatch(ctx, b)
+	br := t.sendBatch(ctx, b, asyncCommit)
 	defer br.Close()
-	if asyncCommit {
-		if _, err := br.Exec(); err != nil {
-			return run, false, nil, err
-		}
-	}
 	rows, err := br.Query()
 	if err != nil {
 		return run, false, nil, err
