@@ -123,9 +123,8 @@ func readBatches(ctx context.Context, changes Source[Change], batchSize int) ite
 		}
 		ch := make(chan item, 1)
 		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
 		done := make(chan struct{})
-		defer func() { cancel(); <-done }()
+		defer func() { cancel(); <-done }() // stop the reader, and wait for it
 		go func() {
 			defer close(done)
 			defer close(ch)
