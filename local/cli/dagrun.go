@@ -68,6 +68,9 @@ func (m *Main) dagRun(ctx context.Context, args []string) int {
 		return m.failed("the harness could not start: %s", oneLine(harness.RedactURL(err.Error())))
 	}
 	defer p.Close()
+	for _, w := range p.Deps.Warnings {
+		fmt.Fprintf(m.Stderr, "warning: %s\n", w)
+	}
 
 	started := time.Now()
 	run, _, err := p.Deps.Engine.Trigger(ctx, engine.TriggerParams{DagID: dagID, Conf: conf, IgnorePause: true})

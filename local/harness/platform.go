@@ -215,6 +215,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		return nil, err
 	}
 	p.Deps.Crash = p.crashFunc(cfg.Chaos)
+	p.Warnings = append(p.Warnings, p.Deps.Warnings...)
 
 	p.Emulator = NewEmulator(p.Token, p.log)
 	p.mount(specs)

@@ -5,6 +5,7 @@ package bundle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -129,6 +130,10 @@ type Deps struct {
 	// S3 is the Object Storage client (artifacts, logs, source files).
 	S3 *s3.Client
 
+	// Warnings are what Build could not prepare but did not need to fail
+	// on (the harness shows them).
+	Warnings []string
+
 	// webapp and warehouse are shared by copies of Deps (the harness copies
 	// it per function).
 	webapp, warehouse *lazyPool
@@ -210,7 +215,12 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Deps, error)
 		if err == nil { // the displayed/vue/epci tables compute_acteurs replaces
 			err = compute.PrepareWebapp(ctx, pool, cfg.WebappDatabaseSchema)
 		}
-		if err != nil {
+		if errors.Is(err, webapp.ErrPostGISUnavailable) {
+			// The platform and DAGs that do not touch the webapp work
+			// without it; the LVAO tasks fail with this reason.
+			d.webapp.unavailable = fmt.Errorf("the local webapp schema could not be prepared: %w", err)
+			d.Warnings = append(d.Warnings, d.webapp.unavailable.Error()+"; the LVAO pipelines will fail until it is installed (make deps)")
+		} else if err != nil {
 			st.Close()
 			return nil, err
 		}
@@ -222,6 +232,9 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Deps, error)
 // (only the functions that need it connect).
 func (d *Deps) Webapp() (*pgxpool.Pool, error) {
 	l := d.webapp
+	if l.unavailable != nil {
+		return nil, l.unavailable
+	}
 	l.once.Do(func() {
 		pc, err := pgxpool.ParseConfig(d.Config.WebappDatabaseURL)
 		if err != nil {
@@ -257,6 +270,8 @@ type lazyPool struct {
 	once sync.Once
 	pool *pgxpool.Pool
 	err  error
+	// unavailable: the pool works but its schema could not be prepared.
+	unavailable error
 }
 
 // Close closes the webapp pool if it was opened.
