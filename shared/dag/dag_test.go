@@ -189,7 +189,7 @@ tasks: [{id: a, function: noop}]
 func TestEveryProblemOfAFileIsReported(t *testing.T) {
 	t.Parallel()
 	err := load(t, map[string]string{
-		"a.yaml": "dag_id: many\ndefault_args: {retry_delay: 5 minutes}\ntasks:\n - {id: a, function: nope, colour: red}\n - {id: b, function: noop, depends_on: [a], trigger_rule: all_good, execution_timeout: soon}\n",
+		"a.yaml": "dag_id: many\ndefault_args: {retry_delay: 5 minutes}\ntasks:\n - {id: a, function: nope, colour: red}\n - {id: b, function: noop, depends_on: [a], trigger_rule: all_good, execution_timeout: soon}\n - {id: c, function: noop, depends_on: [d]}\n - {id: d, function: noop, depends_on: [c, d]}\n",
 		"b.json": `{"dag_id": "j1", "tasks": [{"id": "x", "function": "noop", "execution_timeout": "abc"}], "unknown_field": 1}`,
 	})
 	if err == nil {
@@ -201,6 +201,8 @@ func TestEveryProblemOfAFileIsReported(t *testing.T) {
 		`dags/a.yaml: dag many: line 5: "soon" is not a duration`,
 		`dags/a.yaml: dag many: task a: function: unknown function "nope"`,
 		`dags/a.yaml: dag many: task b: trigger_rule: unknown trigger rule "all_good"`,
+		`dags/a.yaml: dag many: task d: depends_on: a task cannot depend on itself`,
+		`dags/a.yaml: dag many: task c: depends_on: cycle: c -> d -> c`,
 		`dags/b.json: dag j1: line 1: "abc" is not a duration`,
 		`dags/b.json: dag j1: line 1: field unknown_field not found in a DAG`,
 	} {

@@ -111,10 +111,10 @@ func Validate(s *Spec, opts ValidateOptions) Errors {
 			seen[up] = true
 		}
 	}
-	if len(errs) == 0 {
-		if cycle := findCycle(s); cycle != nil {
-			add(cycle[0], "depends_on", "cycle: %s", strings.Join(cycle, " -> "))
-		}
+	// Checked whatever else is wrong, so one pass shows every problem
+	// (self-dependencies are reported above, unknown tasks have no edges).
+	if cycle := findCycle(s); cycle != nil {
+		add(cycle[0], "depends_on", "cycle: %s", strings.Join(cycle, " -> "))
 	}
 	return errs
 }
@@ -160,6 +160,9 @@ func findCycle(s *Spec) []string {
 		color[id] = grey
 		stack = append(stack, id)
 		for _, u := range up[id] {
+			if u == id {
+				continue // "cannot depend on itself", reported apart
+			}
 			switch color[u] {
 			case grey:
 				for i, x := range stack {
