@@ -131,7 +131,8 @@ func (e *Engine) failZombies(ctx context.Context, rep *TickReport) error {
 		}
 		if recorded {
 			rep.Zombies++
-			e.cfg.Logger.WarnContext(ctx, "zombie task failed", "task_id", z.TaskID, "try_number", z.TryNumber)
+			e.cfg.Logger.WarnContext(ctx, "zombie attempt: its lease expired, recorded as a failure (retried if retries remain)",
+				"dag_id", z.DagID, "run_id", z.RunID, "task_id", z.TaskID, "try_number", z.TryNumber)
 		}
 	}
 	return errors.Join(errs...)

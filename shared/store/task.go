@@ -205,6 +205,8 @@ type TaskAttemptRef struct {
 	RunPK     int64
 	TaskID    string
 	TryNumber int
+	// DagID and RunID name the run (for logs).
+	DagID, RunID string
 }
 
 // TaskInstanceListZombies lists running attempts whose lease expired.
@@ -215,7 +217,7 @@ func (t *Tx) TaskInstanceListZombies(ctx context.Context, now time.Time, limit i
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (TaskAttemptRef, error) {
 		var a TaskAttemptRef
-		err := r.Scan(&a.RunPK, &a.TaskID, &a.TryNumber)
+		err := r.Scan(&a.RunPK, &a.TaskID, &a.TryNumber, &a.DagID, &a.RunID)
 		return a, err
 	})
 }

@@ -87,9 +87,10 @@ SET state = $4, ended_at = $5, error = $6, completions = completions + 1
 WHERE run_pk = $1 AND task_id = $2 AND try_number = $3 AND state = 'running';
 
 -- name: TaskInstanceListZombies
-SELECT run_pk, task_id, try_number FROM task_instance
-WHERE state = 'running' AND lease_expires_at < $1
-ORDER BY lease_expires_at LIMIT $2;
+SELECT t.run_pk, t.task_id, t.try_number, r.dag_id, r.run_id
+FROM task_instance t JOIN dag_run r ON r.id = t.run_pk
+WHERE t.state = 'running' AND t.lease_expires_at < $1
+ORDER BY t.lease_expires_at LIMIT $2;
 
 -- name: TaskInstanceListDueRetries
 SELECT DISTINCT run_pk FROM task_instance
