@@ -98,7 +98,9 @@ type Normalizer struct {
 	expected map[string]bool
 	removed  map[string]bool
 	sinoe    SinoeYearCheck
-	rowIndex int
+	// sinoeRows counts the rows that reached the year check.
+	sinoeRows int
+	rowIndex  int
 }
 
 // NewNormalizer checks the rules (every transformation must exist, with the
@@ -160,10 +162,6 @@ func (n *Normalizer) NormalizeRow(in Row) (RowResult, error) {
 		if r.Has(pharmacieIDColumn) {
 			r.Delete("identifiant_externe")
 			r.Rename(pharmacieIDColumn, "identifiant_externe")
-		}
-	case "source_sinoe":
-		if err := n.sinoe.Check(&r); err != nil {
-			return fatal("df_normalize_sinoe", err)
 		}
 	}
 	for i := range r.fields {
@@ -268,6 +266,16 @@ func (n *Normalizer) NormalizeRow(in Row) (RowResult, error) {
 			return fatal("expected_columns_check", err)
 		}
 	}
+	if n.cfg.DagID == "source_sinoe" {
+		// df_normalize_sinoe runs after the expected-columns check: ANNEE is
+		// a kept column until then.
+		for i := range rows {
+			n.sinoeRows++
+			if err := n.sinoe.Check(&rows[i]); err != nil {
+				return fatal("df_normalize_sinoe", err)
+			}
+		}
+	}
 	if n.opts.DagSpecific != nil {
 		kept := rows[:0]
 		for _, row := range rows {
@@ -363,9 +371,11 @@ func (n *Normalizer) checkColumns(r Row) error {
 		extra, missing)
 }
 
-// Finish runs the checks that need every row (SINOE's year check).
+// Finish runs the checks that need every row (SINOE's year check). When
+// blocking errors dropped every row, there is no year to check: the caller
+// reports that no row is left.
 func (n *Normalizer) Finish() error {
-	if n.cfg.DagID == "source_sinoe" && n.rowIndex > 0 {
+	if n.cfg.DagID == "source_sinoe" && n.sinoeRows > 0 {
 		if err := n.sinoe.Done(); err != nil {
 			return &FatalError{Step: "df_normalize_sinoe", Row: -1, Cause: err}
 		}

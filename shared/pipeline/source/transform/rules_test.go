@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strconv"
 	"testing"
 )
 
@@ -338,5 +339,64 @@ func BenchmarkNormalizeEORow(b *testing.B) {
 		if _, err := n.NormalizeRow(in); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func sourceDAGConfig(t *testing.T, dagID string) SourceConfig {
+	t.Helper()
+	file, err := os.Open("testdata/sources.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	dags, err := LoadSourceDAGs(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dags {
+		if d.DagID == dagID {
+			cfg, err := d.Config(loadRefData(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return cfg
+		}
+	}
+	t.Fatalf("no DAG %s", dagID)
+	return SourceConfig{}
+}
+
+// source_sinoe keeps ANNEE through the rules: the single-year check runs
+// after the expected-columns check, then drops the column.
+func TestNormalizeSinoeYear(t *testing.T) {
+	t.Parallel()
+	cfg := sourceDAGConfig(t, "source_sinoe")
+	cfg.DechetMapping = map[string]string{"01.3": "Déchets d'élagage"}
+	row := func(id string, year int) Row {
+		r, err := DecodeRow([]byte(`{"C_SERVICE":"` + id + `","N_SERVICE":"Déchèterie","AD1_SITE":"Route de Lyon","AD2_SITE":null,` +
+			`"L_VILLE_SITE":"Saint-Étienne","CP_SITE":"42000","LST_TYPE_DECHET":"01.3","ORIGINE_DECHET_ACC":"DMA",` +
+			`"TEL_SERVICE":"0477000000","_geopoint":"45.43,4.39","_id":"x","ANNEE":` + strconv.Itoa(year) + `}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	res, err := Normalize([]Row{row("D1", 2025), row("D2", 2025)}, cfg, Options{})
+	if err != nil {
+		t.Fatalf("Normalize: %v", err)
+	}
+	if len(res.Rows) != 2 || res.Rows[0].Has("ANNEE") || res.Rows[0].Get("identifiant_unique").Str() != "ademesinoedecheteries_D1" {
+		t.Fatalf("rows = %v", res.Rows)
+	}
+	_, err = Normalize([]Row{row("D1", 2024), row("D2", 2025)}, cfg, Options{})
+	var fe *FatalError
+	if !errors.As(err, &fe) || fe.Step != "df_normalize_sinoe" || fe.Row != 1 {
+		t.Fatalf("two years: got %v", err)
+	}
+	// Every row dropped (an unknown waste code): no row left, not a year error.
+	cfg.DechetMapping = map[string]string{}
+	_, err = Normalize([]Row{row("D1", 2025)}, cfg, Options{Lenient: true})
+	if !errors.As(err, &fe) || fe.Step != "source_data_normalize" {
+		t.Fatalf("every row dropped: got %v", err)
 	}
 }
