@@ -65,6 +65,9 @@ func (d *Deps) configValidate(ctx context.Context, t *runtime.Task, cfg Config) 
 // read back and written again filtered (see rewriteNormalized).
 func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any, error) {
 	opts := transform.Options{Lenient: true}
+	if err := d.resolveDechetMapping(ctx, t, &cfg.SourceConfig); err != nil {
+		return nil, err
+	}
 	if cfg.ValidateAddressWithBAN || cfg.DagID == "pharmacies" {
 		pool, err := d.Webapp()
 		if err != nil {

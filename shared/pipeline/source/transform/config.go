@@ -20,6 +20,11 @@ type SourceConfig struct {
 	ProductMapping map[string]Value `json:"product_mapping"`
 	// DechetMapping maps a SINOE waste code to its label.
 	DechetMapping map[string]string `json:"dechet_mapping"`
+	// DechetMappingSource is set when the dechet_mapping parameter is not a
+	// mapping but where to fetch it (SINOE's default, which LVAO fetched
+	// when the DAG file was parsed): the caller fetches it into
+	// DechetMapping before normalising.
+	DechetMappingSource *DechetMappingSource `json:"-"`
 	// LabelBonusReparation is the label code added when labels carry
 	// "Agréé Bonus Réparation"; "" means none.
 	LabelBonusReparation string `json:"label_bonus_reparation"`
@@ -70,11 +75,25 @@ func (c *SourceConfig) UnmarshalJSON(data []byte) error {
 		// sources.json describes SINOE's mapping (fetched at parse time) as an
 		// object of settings: only a flat string map is a mapping.
 		var m map[string]string
+		var src DechetMappingSource
 		if json.Unmarshal(*raw.DechetMapping, &m) == nil {
 			c.DechetMapping = m
+		} else if json.Unmarshal(*raw.DechetMapping, &src) == nil && src.URL != "" {
+			c.DechetMappingSource = &src
 		}
 	}
 	return nil
+}
+
+// DechetMappingSource says where SINOE's waste nomenclature is: a list of
+// objects under ResponseListKey at URL, each mapping KeyField to
+// ValueField (ValueFieldFallback when ValueField is empty).
+type DechetMappingSource struct {
+	URL                string `json:"url"`
+	ResponseListKey    string `json:"response_list_key"`
+	KeyField           string `json:"key_field"`
+	ValueField         string `json:"value_field"`
+	ValueFieldFallback string `json:"value_field_fallback"`
 }
 
 func deref(s *string) string {
