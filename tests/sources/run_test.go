@@ -190,3 +190,30 @@ func TestPharmaciesUTF8InsteadOfUTF16Fails(t *testing.T) {
 		t.Errorf("written: %s", got)
 	}
 }
+
+// JSON sources leave out null fields (data-fair, the CMA API): without a
+// schema, rows lacking a key another row has are normalised as if the key
+// were null, as pandas built one frame of every key.
+func TestSourceDagRowsWithoutSomeKeys(t *testing.T) {
+	t.Parallel()
+	a1 := ecosystemRow("A1", "Répar Un", "Artisan, commerce indépendant", "Cartouches", 48.85)
+	delete(a1, "adresse_complement")
+	delete(a1, "siret")
+	a2 := ecosystemRow("A2", "Répar Deux", "Artisan, commerce indépendant", "Cartouches", 48.86)
+	delete(a2, "enseigne_commerciale") // renamed to nom_commercial
+	df := &dataFair{pageSize: 1}
+	df.set([]map[string]any{a1, a2})
+	p := newPlatform(t, df)
+	code, doc, stderr := p.run(map[string]any{"metadata_endpoint": ""})
+	if code != 0 {
+		for _, task := range doc.Tasks {
+			if task.Error != "" {
+				t.Logf("%s: %s", task.TaskID, task.Error)
+			}
+		}
+		t.Fatalf("exit %d tasks %v %s", code, taskStates(doc), stderr)
+	}
+	if got := p.cohorts(); got != "AJOUT=2" {
+		t.Errorf("groups by cohort: %s", got)
+	}
+}

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -93,6 +94,10 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 		return nil, err
 	}
 	defer out.Abort()
+	columns, err := downloadedColumns(ctx, t)
+	if err != nil {
+		return nil, err
+	}
 	undesired := transform.NewUndesiredLines()
 	in, warnings, errs := 0, 0, 0
 	reasons := map[string]int{}
@@ -100,6 +105,7 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 		if err != nil {
 			return nil, err
 		}
+		padColumns(&row, columns)
 		if in++; in%50000 == 0 {
 			t.Logger.Info("normalize progress", "rows", in, "warnings", warnings, "errors", errs)
 		}
@@ -151,6 +157,37 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 	}
 	t.Logger.Info("normalised", "rows_in", in, "rows_out", kept, "warnings", warnings, "errors", errs)
 	return map[string]any{"rows_in": in, "rows_out": kept, "warnings": warnings, "errors": errs, "metadata": metadata}, nil
+}
+
+// downloadedColumns are the columns of the whole download (its result's
+// "columns": every key of any row, then the schema's): the frame LVAO
+// normalised had them all.
+func downloadedColumns(ctx context.Context, t *runtime.Task) ([]string, error) {
+	raw, err := t.UpstreamResult(ctx, TaskDownload)
+	if err != nil || len(raw) == 0 {
+		return nil, err
+	}
+	var res struct {
+		Columns []string `json:"columns"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, fmt.Errorf("error reading the result of %s: %w", TaskDownload, err)
+	}
+	return res.Columns, nil
+}
+
+// padColumns adds the columns a row lacks as null, as pandas built one
+// frame from JSON rows that do not all carry the same keys (data-fair and
+// the CMA API leave out null fields).
+func padColumns(r *transform.Row, columns []string) {
+	if r.Len() >= len(columns) {
+		return
+	}
+	for _, c := range columns {
+		if !r.Has(c) {
+			r.Set(c, transform.Missing)
+		}
+	}
 }
 
 // rewriteNormalized is the second pass of the whole-table step: it reads
