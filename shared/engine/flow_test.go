@@ -25,9 +25,21 @@ func fanDAG(id string, width int) string {
 	return b.String()
 }
 
+// A 200-task fan-out/fan-in, with and without every message delivered
+// twice: the parallel claims and completions (coalesced into batches when
+// they arrive together) each happen once.
 func TestFanOutFanIn200Tasks(t *testing.T) {
 	t.Parallel()
-	b := setup(t, bundleOpts{dags: []string{fanDAG("fan", 198)}, async: true})
+	for _, dup := range []float64{0, 1} {
+		t.Run(fmt.Sprintf("duplicate=%v", dup), func(t *testing.T) {
+			t.Parallel()
+			fanOutFanIn(t, dup)
+		})
+	}
+}
+
+func fanOutFanIn(t *testing.T, dup float64) {
+	b := setup(t, bundleOpts{dags: []string{fanDAG("fan", 198)}, async: true, duplicate: dup})
 	run := b.trigger("fan", nil)
 	if end := b.wait("fan", run.RunID, 60*time.Second); end.State != "success" {
 		t.Fatalf("run ended %s", end.State)
@@ -56,6 +68,20 @@ func TestFanOutFanIn200Tasks(t *testing.T) {
 	}
 	if n := b.queryInt("SELECT tasks_unfinished FROM dag_run"); n != 0 {
 		t.Errorf("tasks_unfinished %d, want 0", n)
+	}
+	execs := 0
+	b.execs.Range(func(k, v any) bool {
+		execs++
+		if n := v.(interface{ Load() int32 }).Load(); n != 1 {
+			t.Errorf("attempt %s ran %d times", k, n)
+		}
+		return true
+	})
+	if execs != 200 {
+		t.Errorf("%d attempts ran, want 200", execs)
+	}
+	if dup == 1 && b.mem.Stats().Duplicated == 0 {
+		t.Error("no message was duplicated")
 	}
 }
 

@@ -12,17 +12,6 @@ import (
 // The completion path in few round trips: a task completion is the
 // engine's hot path (DESIGN: milliseconds between tasks).
 
-// TaskClaim claims an attempt in one statement and returns its run; ok is
-// false when the message is a duplicate or stale.
-func (s *Store) TaskClaim(ctx context.Context, p *TaskClaimParams) (run Run, ok bool, err error) {
-	run, err = scanRun(s.Pool.QueryRow(ctx, q("TaskClaimRun"), p.DagID, p.RunID, p.TaskID, p.TryNumber,
-		p.Now, p.LeaseUntil, p.RequestID, p.LogKey))
-	if errors.Is(err, ErrNotFound) {
-		return run, false, nil
-	}
-	return run, err == nil, err
-}
-
 // sendBatch sends b in the transaction; asyncCommit first lets the
 // transaction commit without waiting for its WAL flush (see
 // engine.Config.SyncCommit), its result consumed here.

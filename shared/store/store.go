@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/lvao/dataplatform/shared/coalesce"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
@@ -45,9 +46,18 @@ type Config struct {
 type Store struct {
 	Pool   *pgxpool.Pool
 	Schema string
+	claims *coalesce.Group[claimRequest, claimResult]
 }
 
 var identPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// FromPool returns the Store of a pool whose search_path is schema
+// (already migrated).
+func FromPool(pool *pgxpool.Pool, schema string) *Store {
+	s := &Store{Pool: pool, Schema: schema}
+	s.claims = s.newClaims()
+	return s
+}
 
 // Open connects, creates the schema if missing and migrates it up.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
@@ -70,7 +80,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("error connecting to the platform database: %s", redact(err))
 	}
-	s := &Store{Pool: pool, Schema: cfg.Schema}
+	s := FromPool(pool, cfg.Schema)
 	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+cfg.Schema); err != nil {
 		var pgErr *pgconn.PgError
 		// Two processes creating the schema at once: one loses the race on

@@ -106,5 +106,5 @@ func tracedStore(ctx context.Context, url string, st *store.Store, maxConns int3
 	}
 	schema := st.Schema
 	st.Close()
-	return &store.Store{Pool: pool, Schema: schema}, nil
+	return store.FromPool(pool, schema), nil
 }

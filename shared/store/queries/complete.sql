@@ -96,3 +96,26 @@ RETURNING t.task_id, t.state, t.up_success, t.up_failed, t.up_skipped, t.up_upst
 
 -- name: RunExistsQueued
 SELECT EXISTS (SELECT 1 FROM dag_run WHERE dag_id = $1 AND state = 'queued');
+
+-- name: TaskClaimRuns
+-- TaskClaimRun for several messages at once (claims that arrived together
+-- in one process): one row per attempt claimed, with the index (1-based)
+-- of its request. Two requests for the same attempt match one row, which
+-- is updated once: one of them claims it.
+WITH req AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[],
+                         $7::text[], $8::text[])
+        WITH ORDINALITY AS q(dag_id, run_id, task_id, try_number, started_at, lease_until, request_id, log_key, idx)
+), claimed AS (
+    UPDATE task_instance t
+    SET state = 'running', started_at = req.started_at, lease_expires_at = req.lease_until
+    FROM req JOIN dag_run r ON r.dag_id = req.dag_id AND r.run_id = req.run_id
+    WHERE t.run_pk = r.id AND t.task_id = req.task_id AND t.try_number = req.try_number AND t.state = 'queued'
+    RETURNING t.run_pk, req.idx, req.task_id, req.try_number, req.started_at, req.request_id, req.log_key
+), attempt AS (
+    INSERT INTO task_attempt (run_pk, task_id, try_number, state, started_at, request_id, log_key)
+    SELECT run_pk, task_id, try_number, 'running', started_at, request_id, log_key FROM claimed
+)
+SELECT c.idx, r.id, r.dag_id, r.run_id, r.run_type, r.version_hash, r.state, r.logical_date, r.data_interval_start,
+       r.data_interval_end, r.conf, r.params, r.queued_at, r.started_at, r.ended_at
+FROM dag_run r JOIN claimed c ON r.id = c.run_pk;
