@@ -72,14 +72,15 @@ func (c *SourceConfig) UnmarshalJSON(data []byte) error {
 	c.LabelBonusReparation = deref(raw.LabelBonusReparation)
 	c.SourceCode = deref(raw.SourceCode)
 	if raw.DechetMapping != nil {
-		// sources.json describes SINOE's mapping (fetched at parse time) as an
-		// object of settings: only a flat string map is a mapping.
+		// sources.json describes SINOE's mapping (fetched at parse time) as
+		// an object of settings: one with url and key_field says where the
+		// mapping is (whatever its other fields); a flat string map is one.
 		var m map[string]string
 		var src DechetMappingSource
-		if json.Unmarshal(*raw.DechetMapping, &m) == nil {
-			c.DechetMapping = m
-		} else if json.Unmarshal(*raw.DechetMapping, &src) == nil && src.URL != "" {
+		if json.Unmarshal(*raw.DechetMapping, &src) == nil && src.URL != "" && src.KeyField != "" {
 			c.DechetMappingSource = &src
+		} else if json.Unmarshal(*raw.DechetMapping, &m) == nil {
+			c.DechetMapping = m
 		}
 	}
 	return nil

@@ -400,3 +400,31 @@ func TestNormalizeSinoeYear(t *testing.T) {
 		t.Fatalf("every row dropped: got %v", err)
 	}
 }
+
+// dechet_mapping is either the mapping or where to fetch it (url and
+// key_field), even when every setting is a string.
+func TestDechetMappingParam(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		param   string
+		mapping int
+		url     string
+	}{
+		"sources.json default": {`{"fetched_when_dag_file_is_parsed": true, "url": "https://x/lines", "response_list_key": "results", "key_field": "C", "value_field": "L", "value_field_fallback": "LST"}`, 0, "https://x/lines"},
+		"settings all strings": {`{"url": "https://x/lines", "key_field": "C", "value_field": "L"}`, 0, "https://x/lines"},
+		"mapping":              {`{"01.3": "Déchets verts", "url": "not a setting"}`, 2, ""},
+		"empty":                {`{}`, 0, ""},
+	} {
+		var cfg SourceConfig
+		if err := json.Unmarshal([]byte(`{"dechet_mapping": `+c.param+`}`), &cfg); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		url := ""
+		if cfg.DechetMappingSource != nil {
+			url = cfg.DechetMappingSource.URL
+		}
+		if len(cfg.DechetMapping) != c.mapping || url != c.url {
+			t.Errorf("%s: mapping %v, source %+v", name, cfg.DechetMapping, cfg.DechetMappingSource)
+		}
+	}
+}
