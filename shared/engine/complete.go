@@ -53,10 +53,20 @@ type AttemptRef struct {
 // meanwhile, and a completion that left its outcome pending probes the
 // lock; either then runs propagate (see there why none is left behind).
 // Messages are published after commit; a deadlock is retried.
+// Successes that arrive together in one process are recorded in one
+// transaction, all pending, then propagated (succeed.go).
 func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recorded bool, err error) {
 	if out.Err == nil && len(out.Result) > MaxResultSize {
 		out = Outcome{Err: fmt.Errorf("task result is %d bytes, over the %d bytes limit: write large outputs as artifacts", len(out.Result), MaxResultSize)}
 	}
+	if out.Err == nil && !out.SkipDownstream {
+		return e.succeed(ctx, a, out.Result)
+	}
+	return e.complete(ctx, a, out)
+}
+
+// complete records one outcome in its own transaction (see Complete).
+func (e *Engine) complete(ctx context.Context, a AttemptRef, out Outcome) (recorded bool, err error) {
 	var ev evaluation
 	var dagID string
 	var pending bool

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lvao/dataplatform/shared/coalesce"
 	"github.com/lvao/dataplatform/shared/dag"
 	"github.com/lvao/dataplatform/shared/planner"
 	"github.com/lvao/dataplatform/shared/queue"
@@ -67,6 +68,8 @@ type Engine struct {
 	cfg    Config
 	specs  sync.Map                // dagID+"@"+hash -> *compiled
 	synced atomic.Pointer[dag.Set] // the set last registered by this process
+	// successes coalesces the successes that arrive together (succeed.go).
+	successes *coalesce.Group[successCall, successAnswer]
 }
 
 // compiled is a DAG version ready for the planner.
@@ -89,7 +92,9 @@ func New(cfg Config) *Engine {
 	if cfg.TickBatch <= 0 {
 		cfg.TickBatch = 500
 	}
-	return &Engine{cfg: cfg}
+	e := &Engine{cfg: cfg}
+	e.successes = coalesce.New(successBatches, maxSuccessBatch, e.succeedBatch)
+	return e
 }
 
 // Publisher returns the engine's publisher.

@@ -119,3 +119,26 @@ WITH req AS (
 SELECT c.idx, r.id, r.dag_id, r.run_id, r.run_type, r.version_hash, r.state, r.logical_date, r.data_interval_start,
        r.data_interval_end, r.conf, r.params, r.queued_at, r.started_at, r.ended_at
 FROM dag_run r JOIN claimed c ON r.id = c.run_pk;
+
+-- name: TaskSucceedPendingMany
+-- Records several successes at once (completions that arrived together in
+-- one process), each only if its attempt still runs under that try (the
+-- conditional update is the exactly-once guard), all pending: the holder
+-- of each run's lock folds them in (the caller propagates after commit).
+-- One row per success recorded: the index (1-based) of its request.
+WITH req AS (
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::timestamptz[], $5::text[])
+        WITH ORDINALITY AS q(run_pk, task_id, try_number, ended_at, result, idx)
+), t AS (
+    UPDATE task_instance t
+    SET state = 'success', ended_at = req.ended_at, next_retry_at = NULL, lease_expires_at = NULL,
+        result = req.result::jsonb, error = NULL, pending = true
+    FROM req
+    WHERE t.run_pk = req.run_pk AND t.task_id = req.task_id AND t.try_number = req.try_number AND t.state = 'running'
+    RETURNING req.idx, t.run_pk, t.task_id, t.try_number, req.ended_at
+), a AS (
+    UPDATE task_attempt a SET state = 'success', ended_at = t.ended_at, error = NULL, completions = completions + 1
+    FROM t
+    WHERE a.run_pk = t.run_pk AND a.task_id = t.task_id AND a.try_number = t.try_number AND a.state = 'running'
+)
+SELECT idx FROM t;

@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/lvao/dataplatform/shared/store"
+)
+
+// Successes that arrive together in one process (many task requests in
+// flight: the harness, a benchmark) are recorded in one transaction
+// instead of one each (package coalesce), all as pending outcomes; then
+// one caller per run propagates them, folding the whole batch's outcomes
+// of that run in one transaction under the run's lock. A lone success (a
+// deployed function instance serves one request at a time, an idle
+// harness) takes the one-transaction path of complete, which records it
+// and queues the next task at once.
+
+const (
+	// successBatches bounds the success batches in flight at once.
+	successBatches = 2
+	// maxSuccessBatch bounds the successes of one batch.
+	maxSuccessBatch = 128
+)
+
+type successCall struct {
+	ctx    context.Context
+	a      AttemptRef
+	result json.RawMessage
+}
+
+type successAnswer struct {
+	recorded bool
+	err      error
+	// propagate: this caller folds its run's pending outcomes (the first
+	// success recorded of that run in the batch).
+	propagate bool
+}
+
+// succeed records a success, alone or in a batch, and propagates it.
+func (e *Engine) succeed(ctx context.Context, a AttemptRef, result json.RawMessage) (bool, error) {
+	r := e.successes.Do(successCall{ctx: ctx, a: a, result: result})
+	if r.err != nil || !r.propagate {
+		return r.recorded, r.err
+	}
+	return r.recorded, e.propagate(context.WithoutCancel(ctx), a.RunPK)
+}
+
+// succeedBatch records batch's successes (see succeed).
+func (e *Engine) succeedBatch(batch []successCall) []successAnswer {
+	out := make([]successAnswer, len(batch))
+	if len(batch) == 1 {
+		c := batch[0]
+		out[0].recorded, out[0].err = e.complete(c.ctx, c.a, Outcome{Result: c.result})
+		return out
+	}
+	ps := make([]store.TaskFinishParams, len(batch))
+	now := e.now()
+	for i, c := range batch {
+		ps[i] = store.TaskFinishParams{RunPK: c.a.RunPK, TaskID: c.a.TaskID, TryNumber: c.a.TryNumber, Now: now, Result: c.result}
+	}
+	recorded, err := e.cfg.Store.TaskSucceedPendingMany(context.WithoutCancel(batch[0].ctx), ps, !e.cfg.SyncCommit)
+	if err != nil {
+		for i := range out {
+			out[i].err = err
+		}
+		return out
+	}
+	seen := map[int64]bool{}
+	for i, c := range batch {
+		out[i].recorded = recorded[i]
+		if recorded[i] && !seen[c.a.RunPK] {
+			seen[c.a.RunPK] = true
+			out[i].propagate = true
+		}
+	}
+	return out
+}
