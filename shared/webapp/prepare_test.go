@@ -27,7 +27,7 @@ func TestPrepareCreatesTablesAndSeedsFixtures(t *testing.T) {
 		"qfdmo_action":                11,
 		"qfdmo_acteurservice":         17,
 		"qfdmo_categorieobjet":        24,
-		"qfdmo_souscategorieobjet":    86,
+		"qfdmo_souscategorieobjet":    87, // 86 of the fixtures + huile_alimentaire (localfixtures)
 		"qfdmo_acteur":                0,
 		"data_suggestioncohorte":      0,
 		"qfdmo_revisionacteur":        0,
@@ -128,8 +128,8 @@ func TestPrepareConcurrentAndIdempotent(t *testing.T) {
 		t.Fatalf("prepare again: %v", err)
 	}
 	var n int
-	if err := pool.QueryRow(ctx, "SELECT count(*) FROM qfdmo_souscategorieobjet").Scan(&n); err != nil || n != 86 {
-		t.Fatalf("souscategories = %d, %v; want 86 (seeded once)", n, err)
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM qfdmo_souscategorieobjet").Scan(&n); err != nil || n != 87 {
+		t.Fatalf("souscategories = %d, %v; want 87 (seeded once)", n, err)
 	}
 }
 

@@ -15,7 +15,12 @@ import (
 // byte for byte from shared/lvao/fixtures). They use Django natural keys:
 // no pk, and a foreign key or many-to-many target is written ["<code>"].
 //
-//go:embed fixtures/*.json
+// localfixtures/ adds, in the same format, what the source DAGs' product
+// mappings (db_mapping.json) name but the fixtures lack, so that every
+// source DAG runs on a locally seeded schema: the sous-categorie
+// huile_alimentaire of sous_categories_sinoe.
+//
+//go:embed fixtures/*.json localfixtures/*.json
 var fixtureFS embed.FS
 
 // colKind tells how a fixture value is bound.
@@ -46,8 +51,10 @@ type seedM2M struct {
 // seedTable is one reference model and the fixture file that holds it.
 type seedTable struct {
 	file, model, table string
-	columns            []seedColumn
-	m2m                []seedM2M
+	// local: a file of localfixtures/ seeded with file.
+	local   string
+	columns []seedColumn
+	m2m     []seedM2M
 }
 
 // seedTables lists the reference tables in dependency order, with the app
@@ -95,7 +102,7 @@ var seedTables = []seedTable{
 		{field: "libelle"}, {field: "categorie", column: "categorie_id", kind: kindFK, target: "qfdmo_categorieobjet"},
 		{field: "code"}, {field: "afficher", kind: kindBool, def: true},
 		{field: "afficher_carte", kind: kindBool, def: false}, {field: "reemploi_possible", kind: kindBool, def: true},
-	}},
+	}, local: "souscategories.json"},
 }
 
 // fixtureObject is one object of a Django fixture.
@@ -116,9 +123,16 @@ func seedReferenceTables(ctx context.Context, tx pgx.Tx) error {
 		if nonEmpty {
 			continue
 		}
-		objs, err := readFixture(st.file)
+		objs, err := readFixture("fixtures/" + st.file)
 		if err != nil {
 			return err
+		}
+		if st.local != "" {
+			local, err := readFixture("localfixtures/" + st.local)
+			if err != nil {
+				return err
+			}
+			objs = append(objs, local...)
 		}
 		if err := seedTableRows(ctx, tx, st, objs); err != nil {
 			return err
@@ -128,7 +142,7 @@ func seedReferenceTables(ctx context.Context, tx pgx.Tx) error {
 }
 
 func readFixture(name string) ([]fixtureObject, error) {
-	data, err := fixtureFS.ReadFile("fixtures/" + name)
+	data, err := fixtureFS.ReadFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("error reading fixture %s: %w", name, err)
 	}

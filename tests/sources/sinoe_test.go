@@ -12,7 +12,6 @@ import (
 	"github.com/lvao/dataplatform/local/cli"
 	"github.com/lvao/dataplatform/local/harness"
 	"github.com/lvao/dataplatform/shared/engine"
-	"github.com/lvao/dataplatform/shared/webapp"
 )
 
 // source_sinoe with its default dechet_mapping (where to fetch the waste
@@ -41,15 +40,9 @@ func TestSinoeFetchesDechetMappingAndKeepsAnnee(t *testing.T) {
 	}))
 	defer srv.Close()
 	p := newPlatform(t, &dataFair{})
-	// LVAO's SINOE mapping names huile_alimentaire, which the fixtures lack.
-	if err := webapp.Prepare(t.Context(), p.webapp, p.env["WEBAPP_DATABASE_SCHEMA"]); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.webapp.Exec(t.Context(), `INSERT INTO qfdmo_souscategorieobjet
-		(libelle, code, categorie_id, afficher, afficher_carte, reemploi_possible)
-		SELECT 'Huile alimentaire', 'huile_alimentaire', min(categorie_id), true, true, false FROM qfdmo_souscategorieobjet`); err != nil {
-		t.Fatal(err)
-	}
+	// LVAO's SINOE mapping names huile_alimentaire, which the fixtures
+	// lack: the local seed adds it (webapp/localfixtures), so the DAG runs
+	// on a schema the harness prepares by itself.
 	conf, _ := json.Marshal(map[string]any{"endpoint": srv.URL + "/lines?size=10000",
 		"dechet_mapping": map[string]any{"fetched_when_dag_file_is_parsed": true, "url": srv.URL + "/nomenclature/lines?size=10000",
 			"response_list_key": "results", "key_field": "C_TYP_DECHET", "value_field": "L_TYP_DECHET",
