@@ -6,8 +6,8 @@ import (
 )
 
 // SucceedTogether records successes as one batch, as the successes that
-// arrive together in a busy process are (the caller of the first success
-// of each run propagates it, here in order).
+// arrive together in a busy process are (the batch's first caller
+// propagates every run).
 func (e *Engine) SucceedTogether(ctx context.Context, refs []AttemptRef) ([]bool, error) {
 	batch := make([]successCall, len(refs))
 	for i, a := range refs {
@@ -20,10 +20,8 @@ func (e *Engine) SucceedTogether(ctx context.Context, refs []AttemptRef) ([]bool
 			return nil, a.err
 		}
 		out[i] = a.recorded
-		if a.propagate {
-			if err := e.propagate(ctx, refs[i].RunPK); err != nil {
-				return nil, err
-			}
+		if err := e.propagateMany(ctx, a.propagate); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

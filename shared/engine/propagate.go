@@ -63,30 +63,43 @@ func pendingChanges(ps []store.Pending) []stateChange {
 }
 
 // propagate folds a run's pending completions (a check after a commit
-// saw some) into the counts, in batches under the run's lock, until none
-// is left. It never waits for the lock: a completion that finds it held
-// leaves, and the holder checks again once its commit released the lock.
-// Any completion committed before that release is seen by the check; any
-// later one gets the lock itself (or leaves it to a newer holder, by the
-// same argument). A crash in between leaves the flag set: the tick's
-// safety net evaluates runs with pending completions.
+// saw some) into the counts: see propagateMany.
 func (e *Engine) propagate(ctx context.Context, runPK int64) error {
-	for {
+	return e.propagateMany(ctx, []int64{runPK})
+}
+
+// propagateMany folds the pending completions of runs into the counts, in
+// one transaction under the locks of those runs no other transaction
+// holds, until none is left. It never waits for a lock: a run found
+// locked is left to its holder, which checks again once its commit
+// released the lock. Any completion committed before that release is
+// seen by the check; any later one gets the lock itself (or leaves it to
+// a newer holder, by the same argument). A crash in between leaves the
+// flag set: the tick's safety net evaluates runs with pending
+// completions.
+func (e *Engine) propagateMany(ctx context.Context, runPKs []int64) error {
+	for len(runPKs) > 0 {
 		var ev evaluation
-		var locked, pending bool
-		var dagID string
+		var locked, again []int64
 		var err error
 		for try := 0; ; try++ {
-			pending, err = e.cfg.Store.InTxCheckPending(ctx, runPK, func(tx *store.Tx) error {
-				ev, locked = evaluation{}, false
-				run, ok, taken, err := tx.RunTryLockTakePending(ctx, runPK, !e.cfg.SyncCommit)
-				if err != nil || !ok {
+			again, err = e.cfg.Store.InTxCheckPendingRuns(ctx, func(tx *store.Tx) error {
+				ev, locked = evaluation{}, nil
+				taken, err := tx.RunsTryLockTakePending(ctx, runPKs, !e.cfg.SyncCommit)
+				if err != nil {
 					return err
 				}
-				locked, dagID = true, run.DagID
-				ev, err = e.foldPending(ctx, tx, &run, taken)
-				return err
-			})
+				for _, tr := range taken {
+					locked = append(locked, tr.Run.PK)
+					run := tr.Run
+					one, err := e.foldPending(ctx, tx, &run, tr.Pending)
+					if err != nil {
+						return err
+					}
+					ev.add(one)
+				}
+				return nil
+			}, func() []int64 { return locked })
 			if err == nil || !store.IsRetryable(err) || try >= 5 {
 				break
 			}
@@ -98,14 +111,20 @@ func (e *Engine) propagate(ctx context.Context, runPK int64) error {
 			return err
 		}
 		if ev.finished {
-			if err := e.startQueuedRuns(ctx, dagID); err != nil {
-				return err
+			done := map[string]bool{}
+			for _, r := range ev.ended {
+				if done[r.DagID] {
+					continue
+				}
+				done[r.DagID] = true
+				if err := e.startQueuedRuns(ctx, r.DagID); err != nil {
+					return err
+				}
 			}
 		}
-		if !locked || !pending {
-			return nil
-		}
+		runPKs = again
 	}
+	return nil
 }
 
 // propagateAll (after every commit, see afterCommit) checks runs a
@@ -119,12 +138,7 @@ func (e *Engine) propagateAll(ctx context.Context, runPKs []int64) error {
 	if err != nil {
 		return err
 	}
-	for _, pk := range pending {
-		if err := e.propagate(ctx, pk); err != nil {
-			return err
-		}
-	}
-	return nil
+	return e.propagateMany(ctx, pending)
 }
 
 // foldPending applies pending completions taken under the run's lock.

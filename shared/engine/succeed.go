@@ -10,8 +10,8 @@ import (
 // Successes that arrive together in one process (many task requests in
 // flight: the harness, a benchmark) are recorded in one transaction
 // instead of one each (package coalesce), all as pending outcomes; then
-// one caller per run propagates them, folding the whole batch's outcomes
-// of that run in one transaction under the run's lock. A lone success (a
+// the batch's first caller propagates them, folding the batch's outcomes
+// of every run in one transaction under the runs' locks. A lone success (a
 // deployed function instance serves one request at a time, an idle
 // harness) takes the one-transaction path of complete, which records it
 // and queues the next task at once.
@@ -32,18 +32,18 @@ type successCall struct {
 type successAnswer struct {
 	recorded bool
 	err      error
-	// propagate: this caller folds its run's pending outcomes (the first
-	// success recorded of that run in the batch).
-	propagate bool
+	// propagate: the runs whose pending outcomes this caller folds (the
+	// batch's first caller: every run with a success recorded).
+	propagate []int64
 }
 
 // succeed records a success, alone or in a batch, and propagates it.
 func (e *Engine) succeed(ctx context.Context, a AttemptRef, result json.RawMessage) (bool, error) {
 	r := e.successes.Do(successCall{ctx: ctx, a: a, result: result})
-	if r.err != nil || !r.propagate {
+	if r.err != nil || len(r.propagate) == 0 {
 		return r.recorded, r.err
 	}
-	return r.recorded, e.propagate(context.WithoutCancel(ctx), a.RunPK)
+	return r.recorded, e.propagateMany(context.WithoutCancel(ctx), r.propagate)
 }
 
 // succeedBatch records batch's successes (see succeed).
@@ -71,7 +71,7 @@ func (e *Engine) succeedBatch(batch []successCall) []successAnswer {
 		out[i].recorded = recorded[i]
 		if recorded[i] && !seen[c.a.RunPK] {
 			seen[c.a.RunPK] = true
-			out[i].propagate = true
+			out[0].propagate = append(out[0].propagate, c.a.RunPK)
 		}
 	}
 	return out

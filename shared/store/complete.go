@@ -111,24 +111,6 @@ func (t *Tx) TaskSucceed(ctx context.Context, p *TaskFinishParams, asyncCommit b
 	return f, true, br.Close()
 }
 
-// RunTryLockTakePending locks the run unless another transaction holds
-// it (locked is false then) and takes its pending completions.
-// asyncCommit: see TaskLockForFinish.
-func (t *Tx) RunTryLockTakePending(ctx context.Context, runPK int64, asyncCommit bool) (run Run, locked bool, pending []Pending, err error) {
-	b := &pgx.Batch{}
-	b.Queue(q("RunTryLockTakePending"), runPK, nil, 0)
-	br := t.sendBatch(ctx, b, asyncCommit)
-	defer br.Close()
-	rows, err := br.Query()
-	if err != nil {
-		return run, false, nil, err
-	}
-	if run, locked, pending, err = collectTaken(rows); err != nil {
-		return run, false, nil, err
-	}
-	return run, locked, pending, br.Close()
-}
-
 func collectTaken(rows pgx.Rows) (run Run, locked bool, pending []Pending, err error) {
 	defer rows.Close()
 	for rows.Next() {

@@ -82,27 +82,28 @@ func TestPendingTakenOnceUnderTheRunLock(t *testing.T) {
 	if _, err := holder.Exec(ctx, "SELECT 1 FROM dag_run WHERE id = $1 FOR NO KEY UPDATE", runPK); err != nil {
 		t.Fatal(err)
 	}
-	again, err := st.InTxCheckPending(ctx, runPK, func(tx *store.Tx) error {
-		_, locked, taken, err := tx.RunTryLockTakePending(ctx, runPK, true)
-		if locked || len(taken) > 0 {
-			t.Errorf("lock held elsewhere: locked %v, taken %v", locked, taken)
+	again, err := st.InTxCheckPendingRuns(ctx, func(tx *store.Tx) error {
+		taken, err := tx.RunsTryLockTakePending(ctx, []int64{runPK}, true)
+		if len(taken) > 0 {
+			t.Errorf("lock held elsewhere: taken %+v", taken)
 		}
 		return err
-	})
-	if err != nil || !again {
+	}, func() []int64 { return []int64{runPK} })
+	if err != nil || len(again) != 1 {
 		t.Fatalf("check after commit: pending %v, err %v", again, err)
 	}
 	_ = holder.Rollback(ctx)
 	// Free: taken once, with its state; the check after commit sees none.
 	for i, want := range []int{1, 0} {
-		again, err := st.InTxCheckPending(ctx, runPK, func(tx *store.Tx) error {
-			run, locked, taken, err := tx.RunTryLockTakePending(ctx, runPK, true)
-			if !locked || run.RunID != "r" || len(taken) != want || (want == 1 && taken[0] != store.Pending{TaskID: "a", State: "success"}) {
-				t.Errorf("take %d: locked %v, run %q, taken %v", i, locked, run.RunID, taken)
+		again, err := st.InTxCheckPendingRuns(ctx, func(tx *store.Tx) error {
+			taken, err := tx.RunsTryLockTakePending(ctx, []int64{runPK}, true)
+			if len(taken) != 1 || taken[0].Run.RunID != "r" || len(taken[0].Pending) != want ||
+				(want == 1 && taken[0].Pending[0] != store.Pending{TaskID: "a", State: "success"}) {
+				t.Errorf("take %d: taken %+v", i, taken)
 			}
 			return err
-		})
-		if err != nil || again {
+		}, func() []int64 { return []int64{runPK} })
+		if err != nil || len(again) != 0 {
 			t.Fatalf("take %d: pending after commit %v, err %v", i, again, err)
 		}
 	}

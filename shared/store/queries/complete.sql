@@ -142,3 +142,24 @@ WITH req AS (
     WHERE a.run_pk = t.run_pk AND a.task_id = t.task_id AND a.try_number = t.try_number AND a.state = 'running'
 )
 SELECT idx FROM t;
+
+-- name: RunsTryLockTakePending
+-- RunTryLockTakePending for several runs: locks those no other
+-- transaction holds (SKIP LOCKED) and takes their pending completions,
+-- one row per pending task, or one row with a NULL task for a run locked
+-- with none pending.
+WITH run AS (
+    SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
+           data_interval_end, conf, params, queued_at, started_at, ended_at
+    FROM dag_run WHERE id = ANY($1::bigint[])
+    FOR NO KEY UPDATE SKIP LOCKED
+), taken AS (
+    UPDATE task_instance t SET pending = false
+    FROM run WHERE t.run_pk = run.id AND t.pending
+    RETURNING t.run_pk, t.task_id, t.state
+)
+SELECT run.id, run.dag_id, run.run_id, run.run_type, run.version_hash, run.state, run.logical_date,
+       run.data_interval_start, run.data_interval_end, run.conf, run.params, run.queued_at,
+       run.started_at, run.ended_at, taken.task_id, taken.state
+FROM run LEFT JOIN taken ON taken.run_pk = run.id
+ORDER BY run.id;
