@@ -63,6 +63,29 @@ func (t *stmtTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.Trace
 	t.mu.Unlock()
 }
 
+// The statements of a batch (pipelined) are counted, without a time of
+// their own (the batch's round trip is shared).
+func (t *stmtTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+func (t *stmtTracer) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	k, ok := t.names.Load(d.SQL)
+	if !ok {
+		k, _ = t.names.LoadOrStore(d.SQL, shortSQL(d.SQL))
+	}
+	t.mu.Lock()
+	st := t.stats[k.(string)]
+	if st == nil {
+		st = &stmtStat{}
+		t.stats[k.(string)] = st
+	}
+	st.n++
+	t.mu.Unlock()
+}
+
+func (t *stmtTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
 // notes lists the statements by total time, per item of the scenario.
 func (t *stmtTracer) notes(count int, unit string) []string {
 	t.mu.Lock()
