@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lvao/dataplatform/shared/engine"
 	"github.com/lvao/dataplatform/shared/runtime"
@@ -36,6 +38,30 @@ type HTTPArgs struct {
 
 // maxHTTPResult bounds the response body kept as the task result.
 const maxHTTPResult = 32 << 10
+
+// maxLoggedBody and maxErrorBody bound how much of an unexpected
+// response's body the log and the error message show.
+const (
+	maxLoggedBody = 4 << 10
+	maxErrorBody  = 200
+)
+
+// excerpt is the start of a response body as valid UTF-8, at most n bytes
+// (plus "…" when cut).
+func excerpt(b []byte, n int) string {
+	cut := len(b) > n
+	if cut {
+		b = b[:n]
+		for len(b) > 0 && !utf8.Valid(b) && len(b) > n-utf8.UTFMax {
+			b = b[:len(b)-1] // a rune split by the cut
+		}
+	}
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	if cut {
+		s += "…"
+	}
+	return s
+}
 
 // HTTP calls a URL and fails when the status is not expected. Its result
 // holds the status and the start of the response body.
@@ -92,7 +118,16 @@ func HTTP(client *http.Client) runtime.TaskFunc {
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxHTTPResult))
 		t.Logger.Info("http response", "status", resp.StatusCode, "bytes", len(data))
 		if !expected(resp.StatusCode, a.ExpectStatus) {
-			return nil, fmt.Errorf("%s %s: status %d not expected (%s)", a.Method, a.URL, resp.StatusCode, expectedText(a.ExpectStatus))
+			// The body usually says why (Airflow's HttpOperator logs it):
+			// the log keeps its start, the error a one-line excerpt.
+			if len(data) > 0 {
+				t.Logger.Error("http response body", "body", excerpt(data, maxLoggedBody))
+			}
+			err := fmt.Errorf("%s %s: status %d not expected (%s)", a.Method, a.URL, resp.StatusCode, expectedText(a.ExpectStatus))
+			if s := strings.Join(strings.Fields(excerpt(data, maxErrorBody)), " "); s != "" {
+				err = fmt.Errorf("%w: %s", err, s)
+			}
+			return nil, err
 		}
 		return map[string]any{"status": resp.StatusCode, "body": string(data)}, nil
 	}

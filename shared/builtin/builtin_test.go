@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"unicode/utf8"
 
 	"github.com/lvao/dataplatform/shared/builtin"
 	"github.com/lvao/dataplatform/shared/dag"
@@ -88,6 +89,11 @@ func TestHTTPFunction(t *testing.T) {
 		if r.URL.Path == "/teapot" {
 			w.WriteHeader(http.StatusTeapot)
 		}
+		if r.URL.Path == "/broken" {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte("{\"detail\":\n  \"quota dépassé\"}" + strings.Repeat("é", 300)))
+			return
+		}
 		_, _ = w.Write([]byte("pong"))
 	}))
 	defer srv.Close()
@@ -99,6 +105,7 @@ tasks:
   - {id: teapot_ok, function: http, args: {url: "{{ params.base }}/teapot", expect_status: [418]}}
   - {id: teapot_bad, function: http, args: {url: "{{ params.base }}/teapot"}}
   - {id: typo, function: http, args: {urll: x}, retries: 3}
+  - {id: broken, function: http, args: {url: "{{ params.base }}/broken"}}
 `)
 	doc := v.run(t, "h", nil)
 	got := map[string]engine.TaskDoc{}
@@ -113,6 +120,12 @@ tasks:
 	}
 	if got["teapot_bad"].State != "failed" || !strings.Contains(got["teapot_bad"].Error, "status 418 not expected") {
 		t.Errorf("unexpected status: %+v", got["teapot_bad"])
+	}
+	// An unexpected status's error quotes the start of the body, on one
+	// line, cut on a rune boundary.
+	if e := got["broken"].Error; got["broken"].State != "failed" || !strings.Contains(e, `status 500 not expected (expected 200..299): {"detail": "quota dépassé"}éé`) ||
+		!strings.HasSuffix(e, "é…") || !utf8.ValidString(e) || strings.Contains(e, "\n") {
+		t.Errorf("unexpected status must quote the body: %+v", got["broken"])
 	}
 	if got["typo"].State != "failed" || got["typo"].TryNumber != 1 || !strings.Contains(got["typo"].Error, `unknown field "urll"`) {
 		t.Errorf("bad args must fail without retry: %+v", got["typo"])
