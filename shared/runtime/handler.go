@@ -292,6 +292,9 @@ func (h *Handler) heartbeat(ctx context.Context, cancel context.CancelFunc, clai
 			case <-ctx.Done():
 				return
 			case <-t.C:
+				if ctx.Err() != nil {
+					return // the attempt just ended (execution_timeout): no beat
+				}
 				p := *claim
 				p.LeaseUntil = h.cfg.Now().UTC().Add(h.cfg.Lease)
 				var alive bool
@@ -300,6 +303,9 @@ func (h *Handler) heartbeat(ctx context.Context, cancel context.CancelFunc, clai
 					return err
 				})
 				if err != nil {
+					if ctx.Err() != nil {
+						return // cut by the attempt's own end, not a fault
+					}
 					log.Warn("heartbeat failed", "error", err)
 					continue
 				}

@@ -188,3 +188,31 @@ func TestDatabaseDownAnswers503SoTheQueueRedelivers(t *testing.T) {
 		t.Fatalf("answer %d %s", rec.Code, rec.Body)
 	}
 }
+
+// An execution_timeout that falls on a heartbeat (10m with the deployed
+// 60s lease: a beat every 20s) ends the attempt without a spurious
+// "heartbeat failed" warning in the task's log.
+func TestTimeoutOnAHeartbeatLogsNoHeartbeatFailure(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "dag_id: d\ntasks: [{id: slow, function: fn, execution_timeout: 60ms}]\n")
+	h := runtime.NewHandler(runtime.Config{Engine: f.eng, Function: "fn", Lease: 180 * time.Millisecond,
+		Task: func(ctx context.Context, _ *runtime.Task) (any, error) { <-ctx.Done(); return nil, ctx.Err() },
+		Logs: func(ctx context.Context, key string) runtime.LogWriter {
+			return tasklog.Open(tasklog.Config{Client: f.s3, Bucket: "logs", FlushInterval: time.Hour}, key)
+		}})
+	// The beat and the deadline race; a few attempts make the old warning
+	// show up almost surely.
+	for i := range 6 {
+		run, _, err := f.eng.Trigger(context.Background(), engine.TriggerParams{DagID: "d", LogicalDate: time.Date(2026, 1, 1, i, 0, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec := post(h, "POST", f.next(t).Encode()); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"status":"failed"`) {
+			t.Fatalf("answer %d %s", rec.Code, rec.Body)
+		}
+		l := f.log(t, tasklog.Key("d", run.RunID, "slow", 1))
+		if !strings.Contains(l, "execution_timeout of 60ms exceeded") || strings.Contains(l, "heartbeat failed") {
+			t.Fatalf("log %q", l)
+		}
+	}
+}
