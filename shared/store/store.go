@@ -59,6 +59,22 @@ func FromPool(pool *pgxpool.Pool, schema string) *Store {
 	return s
 }
 
+// ConfigurePool sets what every connection of the platform's pool needs:
+// the schema as search_path, and generic plans.
+func ConfigurePool(pc *pgxpool.Config, schema string) {
+	pc.ConnConfig.RuntimeParams["search_path"] = schema
+	// The engine's statements are few and prepared once per connection;
+	// re-planning them at every execution (Postgres' custom plans, tried
+	// first and kept while they look cheaper) costs more than running
+	// them. Generic plans are planned once; the partial indexes match the
+	// constant predicates of the queries, so they serve generic plans too.
+	// A server that refuses the setting keeps its default.
+	pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		_, _ = conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan")
+		return nil
+	}
+}
+
 // Open connects, creates the schema if missing and migrates it up.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Schema == "" {
@@ -71,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("error parsing database URL: %s", redact(err))
 	}
-	pc.ConnConfig.RuntimeParams["search_path"] = cfg.Schema
+	ConfigurePool(pc, cfg.Schema)
 	pc.MaxConns = 10
 	if cfg.MaxConns > 0 {
 		pc.MaxConns = cfg.MaxConns

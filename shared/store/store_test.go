@@ -68,3 +68,17 @@ func TestOpenErrorHidesPassword(t *testing.T) {
 		t.Errorf("password in error: %v", err)
 	}
 }
+
+// The platform's connections use generic plans (planned once per
+// prepared statement, see ConfigurePool).
+func TestPoolUsesGenericPlans(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t, 2)
+	var mode string
+	if err := st.Pool.QueryRow(context.Background(), "SHOW plan_cache_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "force_generic_plan" {
+		t.Errorf("plan_cache_mode %q, want force_generic_plan", mode)
+	}
+}

@@ -120,7 +120,7 @@ func tracedStore(ctx context.Context, url string, st *store.Store, maxConns int3
 	if err != nil {
 		return nil, err
 	}
-	pc.ConnConfig.RuntimeParams["search_path"] = st.Schema
+	store.ConfigurePool(pc, st.Schema)
 	pc.MaxConns = maxConns
 	pc.ConnConfig.Tracer = tr
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
