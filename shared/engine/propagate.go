@@ -91,14 +91,9 @@ func (e *Engine) propagateMany(ctx context.Context, runPKs []int64) error {
 				}
 				for _, tr := range taken {
 					locked = append(locked, tr.Run.PK)
-					run := tr.Run
-					one, err := e.foldPending(ctx, tx, &run, tr.Pending)
-					if err != nil {
-						return err
-					}
-					ev.add(one)
 				}
-				return nil
+				ev, err = e.foldTaken(ctx, tx, taken)
+				return err
 			}, func() []int64 { return locked })
 			if err == nil || !store.IsRetryable(err) || try >= 5 {
 				break
@@ -139,6 +134,62 @@ func (e *Engine) propagateAll(ctx context.Context, runPKs []int64) error {
 		return err
 	}
 	return e.propagateMany(ctx, pending)
+}
+
+// foldTaken folds the pending completions taken under the locks of
+// several runs. A chain's step (one outcome whose downstream tasks each
+// have it as their only upstream) is decided before reading the counts,
+// and the steps of all the runs go in one round trip; the other runs are
+// folded one by one.
+func (e *Engine) foldTaken(ctx context.Context, tx *store.Tx, taken []store.TakenRun) (evaluation, error) {
+	var ev evaluation
+	type step struct {
+		cq  *store.CountQueue
+		c   *compiled
+		run *store.Run
+	}
+	var steps []step
+	for i := range taken {
+		run := &taken[i].Run
+		changes := pendingChanges(taken[i].Pending)
+		if len(changes) == 0 {
+			continue
+		}
+		c, err := e.version(ctx, tx, run.DagID, run.VersionHash)
+		if err != nil {
+			return ev, err
+		}
+		w := waveOf(c, changes)
+		if ready, waiting, ok := readyFromOutcome(c, changes, w); ok && run.State == string(planner.RunRunning) {
+			steps = append(steps, step{cq: &store.CountQueue{Run: run, Waiting: waiting, Ready: ready, Delta: w.unfinished}, c: c, run: run})
+			continue
+		}
+		one, err := e.foldPending(ctx, tx, run, taken[i].Pending)
+		if err != nil {
+			return ev, err
+		}
+		ev.add(one)
+	}
+	cqs := make([]*store.CountQueue, len(steps))
+	for i, s := range steps {
+		cqs[i] = s.cq
+	}
+	if err := tx.TaskCountQueueMany(ctx, cqs, e.now()); err != nil {
+		return ev, err
+	}
+	for _, s := range steps {
+		// Ready tasks that were not waiting (cleared or marked before
+		// their upstream finished) still count the outcome.
+		if _, err := tx.TaskInstanceAddUpstreamCountsReturning(ctx, s.run.PK, s.cq.NotQueued); err != nil {
+			return ev, err
+		}
+		one, err := e.endIfDone(ctx, tx, s.run, s.c, evaluation{msgs: s.cq.Msgs}, s.cq.Left, s.cq.Delta)
+		if err != nil {
+			return ev, err
+		}
+		ev.add(one)
+	}
+	return ev, nil
 }
 
 // foldPending applies pending completions taken under the run's lock.

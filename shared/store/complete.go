@@ -200,11 +200,8 @@ func (t *Tx) TaskFinishAndCount(ctx context.Context, p *TaskFinishParams, deltas
 func (t *Tx) TaskFinishCountQueue(ctx context.Context, p *TaskFinishParams, waiting, ready []UpstreamCounts, run *Run, delta int) (msgs []Queued, notQueued []UpstreamCounts, left int, err error) {
 	b := &pgx.Batch{}
 	n := queueFinish(b, p)
-	if len(waiting) > 0 {
-		b.Queue(q("TaskInstanceAddUpstreamCounts"), countArgs(run.PK, waiting)...)
-		n++
-	}
-	b.Queue(q("TaskInstanceQueueCounting"), append(countArgs(run.PK, ready), p.Now, delta)...)
+	step := CountQueue{Run: run, Waiting: waiting, Ready: ready, Delta: delta}
+	n += step.queue(b, p.Now)
 	br := t.tx.SendBatch(ctx, b)
 	defer br.Close()
 	for i := 0; i < n; i++ {
@@ -212,35 +209,98 @@ func (t *Tx) TaskFinishCountQueue(ctx context.Context, p *TaskFinishParams, wait
 			return nil, nil, 0, err
 		}
 	}
-	rows, err := br.Query()
-	if err != nil {
+	if err := step.read(br); err != nil {
 		return nil, nil, 0, err
 	}
-	left = -1
+	return step.Msgs, step.NotQueued, step.Left, br.Close()
+}
+
+// CountQueue is one run's step of a chain: outcomes whose downstream
+// tasks were decided before reading them (each has one upstream task):
+// Waiting get their count deltas, Ready are queued if they still wait,
+// the run's unfinished count moves by Delta. TaskCountQueueMany fills
+// Msgs (the tasks queued), NotQueued (ready tasks that were not waiting:
+// cleared or marked meanwhile) and Left (the unfinished count, -1 when
+// Delta is 0).
+type CountQueue struct {
+	Run            *Run
+	Waiting, Ready []UpstreamCounts
+	Delta          int
+
+	Msgs      []Queued
+	NotQueued []UpstreamCounts
+	Left      int
+}
+
+// queue adds the step's statements to b; it returns how many come before
+// the one read gives rows.
+func (c *CountQueue) queue(b *pgx.Batch, now time.Time) int {
+	n := 0
+	if len(c.Waiting) > 0 {
+		b.Queue(q("TaskInstanceAddUpstreamCounts"), countArgs(c.Run.PK, c.Waiting)...)
+		n++
+	}
+	b.Queue(q("TaskInstanceQueueCounting"), append(countArgs(c.Run.PK, c.Ready), now, c.Delta)...)
+	return n
+}
+
+// read reads the rows of the step's last statement.
+func (c *CountQueue) read(br pgx.BatchResults) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	c.Left = -1
 	queued := map[string]bool{}
 	for rows.Next() {
 		var taskID, function *string
 		var try, unfinished *int
 		if err := rows.Scan(&taskID, &function, &try, &unfinished); err != nil {
 			rows.Close()
-			return nil, nil, 0, err
+			return err
 		}
 		if taskID == nil {
-			left = *unfinished
+			c.Left = *unfinished
 			continue
 		}
 		queued[*taskID] = true
-		msgs = append(msgs, Queued{DagID: run.DagID, RunID: run.RunID, TaskID: *taskID, Function: *function, TryNumber: *try})
+		c.Msgs = append(c.Msgs, Queued{DagID: c.Run.DagID, RunID: c.Run.RunID, TaskID: *taskID, Function: *function, TryNumber: *try})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, 0, err
+		return err
 	}
-	for _, r := range ready {
+	for _, r := range c.Ready {
 		if !queued[r.TaskID] {
-			notQueued = append(notQueued, r)
+			c.NotQueued = append(c.NotQueued, r)
 		}
 	}
-	return msgs, notQueued, left, br.Close()
+	return nil
+}
+
+// TaskCountQueueMany runs the steps of several runs (locked by the
+// caller) in one round trip.
+func (t *Tx) TaskCountQueueMany(ctx context.Context, steps []*CountQueue, now time.Time) error {
+	if len(steps) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	before := make([]int, len(steps))
+	for i, c := range steps {
+		before[i] = c.queue(b, now)
+	}
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
+	for i, c := range steps {
+		for j := 0; j < before[i]; j++ {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		if err := c.read(br); err != nil {
+			return err
+		}
+	}
+	return br.Close()
 }
 
 // TaskInstanceAddUpstreamCountsReturning applies deltas and returns the
