@@ -51,7 +51,8 @@ func defaultOptions() options {
 		url = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 	}
 	return options{URL: url, WideTasks: 10000, ChainRuns: 1000, ChainLen: 10, SeqRuns: 100, RiverJobs: 10000,
-		InFlight: 32, PoolConns: 40, RiverWorker: 100, Timeout: 20 * time.Minute,
+		InFlight: 100, PoolConns: 20, RiverWorker: 100, // the same concurrency and pool as River
+		Timeout:    20 * time.Minute,
 		SourceRows: 100000, SourcePage: 10000}
 }
 
