@@ -51,7 +51,7 @@ func (e *Engine) succeedBatch(batch []successCall) []successAnswer {
 	out := make([]successAnswer, len(batch))
 	if len(batch) == 1 {
 		c := batch[0]
-		out[0].recorded, out[0].err = e.complete(c.ctx, c.a, Outcome{Result: c.result})
+		out[0].recorded, out[0].err = e.complete(context.WithoutCancel(c.ctx), c.a, Outcome{Result: c.result})
 		return out
 	}
 	ps := make([]store.TaskFinishParams, len(batch))
@@ -61,8 +61,9 @@ func (e *Engine) succeedBatch(batch []successCall) []successAnswer {
 	}
 	recorded, err := e.cfg.Store.TaskSucceedPendingMany(context.WithoutCancel(batch[0].ctx), ps, !e.cfg.SyncCommit)
 	if err != nil {
-		for i := range out {
-			out[i].err = err
+		// One success must not fail the others: each goes alone.
+		for i, c := range batch {
+			out[i].recorded, out[i].err = e.complete(c.ctx, c.a, Outcome{Result: c.result})
 		}
 		return out
 	}

@@ -50,15 +50,7 @@ func (s *Store) claimBatch(batch []claimRequest) []claimResult {
 	ctx := context.WithoutCancel(batch[0].ctx)
 	out := make([]claimResult, len(batch))
 	if len(batch) == 1 {
-		p := batch[0].p
-		run, err := scanRun(s.Pool.QueryRow(ctx, q("TaskClaimRun"), p.DagID, p.RunID, p.TaskID, p.TryNumber,
-			p.Now, p.LeaseUntil, p.RequestID, p.LogKey))
-		if errors.Is(err, ErrNotFound) {
-			err = nil
-		} else if err == nil {
-			out[0] = claimResult{run: run, ok: true}
-		}
-		out[0].err = err
+		out[0] = s.claimOne(ctx, batch[0].p)
 		return out
 	}
 	n := len(batch)
@@ -81,11 +73,23 @@ func (s *Store) claimBatch(batch []claimRequest) []claimResult {
 		}
 	}
 	if err != nil {
-		for i := range out {
-			out[i] = claimResult{err: err}
+		// One claim must not fail the others (a fault that is not the
+		// database's): each goes alone.
+		for i, r := range batch {
+			out[i] = s.claimOne(ctx, r.p)
 		}
 	}
 	return out
+}
+
+// claimOne claims one attempt in one statement.
+func (s *Store) claimOne(ctx context.Context, p *TaskClaimParams) claimResult {
+	run, err := scanRun(s.Pool.QueryRow(ctx, q("TaskClaimRun"), p.DagID, p.RunID, p.TaskID, p.TryNumber,
+		p.Now, p.LeaseUntil, p.RequestID, p.LogKey))
+	if errors.Is(err, ErrNotFound) {
+		return claimResult{}
+	}
+	return claimResult{run: run, ok: err == nil, err: err}
 }
 
 func (s *Store) claimRows(ctx context.Context, out []claimResult, args ...any) error {
