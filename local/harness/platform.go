@@ -355,8 +355,11 @@ func (p *Platform) Close() {
 		if p.cancel != nil {
 			p.cancel()
 		}
+		// One grace for everything in flight: the HTTP requests and the
+		// function invocations behind them are the same work.
+		deadline := time.Now().Add(p.cfg.ShutdownGrace)
 		if p.server != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), p.cfg.ShutdownGrace)
+			ctx, cancel := context.WithDeadline(context.Background(), deadline)
 			if err := p.server.Shutdown(ctx); err != nil {
 				p.log.Warn("requests still running at shutdown were cut", "error", err.Error())
 				_ = p.server.Close()
@@ -367,10 +370,12 @@ func (p *Platform) Close() {
 			p.Queue.Close()
 		}
 		if p.Emulator != nil {
-			waitTimeout(p.Emulator.Wait, p.cfg.ShutdownGrace)
+			waitTimeout(p.Emulator.Wait, time.Until(deadline))
 		}
 		if p.s3server != nil { // last: the drained attempts have uploaded their logs
-			ctx, cancel := context.WithTimeout(context.Background(), p.cfg.ShutdownGrace)
+			// At least a moment: an attempt that ended at the deadline
+			// is still uploading its log.
+			ctx, cancel := context.WithTimeout(context.Background(), max(time.Until(deadline), time.Second))
 			if err := p.s3server.Shutdown(ctx); err != nil {
 				_ = p.s3server.Close()
 			}
