@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lvao/dataplatform/shared/dag"
 )
@@ -185,8 +186,12 @@ func addProblems(into map[string]string, list []string) {
 }
 
 func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	if len(s) <= 40 {
+		return s
 	}
-	return s
+	cut := 40
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut-- // never split a character (%q would show its bytes as \xNN)
+	}
+	return s[:cut] + "…"
 }

@@ -54,3 +54,14 @@ func TestParseConfTypesEachInput(t *testing.T) {
 		t.Fatalf("fields %+v", fields)
 	}
 }
+
+// A long wrong value is cut on a character, not inside one: the message
+// shows "é…", not "\xc3…".
+func TestParseConfClipsLongValuesOnACharacter(t *testing.T) {
+	t.Parallel()
+	spec := &dag.Spec{DagID: "d", Params: dag.Params{{Name: "i", Type: "integer", Default: int64(1)}}}
+	_, problems := parseConf(spec, url.Values{"param.i": {"x" + strings.Repeat("é", 40)}})
+	if p := problems["i"]; !strings.Contains(p, `got "x`+strings.Repeat("é", 19)+`…"`) || strings.Contains(p, `\x`) {
+		t.Fatalf("problem %q", p)
+	}
+}
