@@ -52,6 +52,8 @@ func TestBadDagFilesGivePreciseErrors(t *testing.T) {
 			`dags/x.yaml: dag Bad ID: dag_id: "Bad ID" must match [a-z0-9_-]+`},
 		{"param default type", "dag_id: p\nparams: {n: {type: integer, default: x}}\ntasks: [{id: a, function: noop}]\n",
 			`dags/x.yaml: dag p: params.n.default: does not match type: expected integer, got string "x"`},
+		{"param default outside enum", "dag_id: p\nparams: {e: {type: string, enum: [x, y], default: z}}\ntasks: [{id: a, function: noop}]\n",
+			`dags/x.yaml: dag p: params.e.default: string "z" is not one of the enum values`},
 		{"unknown param in args", "dag_id: p\ntasks: [{id: a, function: noop, args: {u: \"{{ params.url }}\"}}]\n",
 			`dags/x.yaml: dag p: task a: args: {{ params.url }}: unknown param "url"`},
 		{"no tasks", "dag_id: p\n", `dags/x.yaml: dag p: tasks: at least one task is required`},

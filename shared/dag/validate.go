@@ -54,6 +54,9 @@ func Validate(s *Spec, opts ValidateOptions) Errors {
 		if p.Default != nil {
 			if err := CheckValue(p.Type, p.Default); err != nil {
 				add("", field+".default", "does not match type: %v", err)
+			} else if len(p.Enum) > 0 && !inEnum(p.Enum, p.Default) {
+				// Every run without this key in its conf would be refused.
+				add("", field+".default", "%s is not one of the enum values", describe(p.Default))
 			}
 		}
 		for _, e := range p.Enum {
