@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"sort"
 
 	"github.com/lvao/dataplatform/shared/dag"
+	"github.com/lvao/dataplatform/shared/store"
 )
 
 // triggerView is the trigger form's data.
@@ -16,6 +18,21 @@ type triggerView struct {
 	Errors      []string // problems of no single param, and coordinator refusals
 	Action      string
 	GridLink    string
+	// Paused: the run will wait in queued until the DAG is unpaused.
+	Paused bool
+}
+
+// dagPaused tells whether the DAG is paused (false when it has no row yet).
+func (s *server) dagPaused(ctx context.Context, dagID string) bool {
+	paused := false
+	_ = s.cfg.Store.Read(ctx, func(tx *store.Tx) error {
+		d, err := tx.DagGet(ctx, dagID)
+		if err == nil {
+			paused = d.IsPaused
+		}
+		return nil
+	})
+	return paused
 }
 
 // deployedSpec is the DAG's deployed spec: the one the coordinator
@@ -39,7 +56,8 @@ func (s *server) triggerForm(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 func (s *server) renderTrigger(w http.ResponseWriter, r *http.Request, rc *reqCtx, code int, spec *dag.Spec,
 	submitted url.Values, problems map[string]string) {
 	v := triggerView{DagID: spec.DagID, Description: spec.Description, Fields: paramFields(spec, submitted),
-		Action: rc.link("dags", spec.DagID, "trigger"), GridLink: rc.link("dags", spec.DagID)}
+		Action: rc.link("dags", spec.DagID, "trigger"), GridLink: rc.link("dags", spec.DagID),
+		Paused: s.dagPaused(r.Context(), spec.DagID)}
 	for i := range v.Fields {
 		v.Fields[i].Error = problems[v.Fields[i].Name]
 		delete(problems, v.Fields[i].Name)

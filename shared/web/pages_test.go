@@ -204,3 +204,31 @@ func TestSecretsNeverAppearInPages(t *testing.T) {
 		}
 	}
 }
+
+// A run triggered while its DAG is paused stays queued: its page and the
+// trigger form say why, instead of a bare "queued" that never moves.
+func TestPausedDagSaysWhyARunStaysQueued(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	csrf := f.login()
+	const notice = "The DAG is paused"
+	if resp := f.post("/dags/demo/pause", url.Values{"csrf": {csrf}, "paused": {"true"}}); resp.code != http.StatusSeeOther {
+		t.Fatalf("pause: %d %.300s", resp.code, resp.body)
+	}
+	if form := f.get("/dags/demo/trigger"); form.code != http.StatusOK || !strings.Contains(form.body, notice) {
+		t.Fatalf("trigger form of a paused DAG: %d %.2000s", form.code, form.body)
+	}
+	runID := f.trigger("demo")
+	if page := f.get("/dags/demo/runs/" + runID); page.code != http.StatusOK || !strings.Contains(page.body, "st-queued") || !strings.Contains(page.body, notice) {
+		t.Fatalf("queued run of a paused DAG: %d %.3000s", page.code, page.body)
+	}
+	if resp := f.post("/dags/demo/pause", url.Values{"csrf": {csrf}, "paused": {"false"}}); resp.code != http.StatusSeeOther {
+		t.Fatalf("unpause: %d %.300s", resp.code, resp.body)
+	}
+	if form := f.get("/dags/demo/trigger"); strings.Contains(form.body, notice) {
+		t.Fatal("the trigger form of an unpaused DAG says it is paused")
+	}
+	if page := f.get("/dags/demo/runs/" + runID); strings.Contains(page.body, notice) {
+		t.Fatal("the run page of an unpaused DAG says it is paused")
+	}
+}

@@ -18,6 +18,8 @@ type runView struct {
 	Final     bool
 	// Refresh (ms) reloads the page while the run is not final.
 	Refresh int
+	// Paused: the run is queued and its DAG paused, so it waits.
+	Paused bool
 }
 
 // ganttRow is one task's bar: X and W in 0…1000 of the run's span (the
@@ -53,6 +55,9 @@ func (s *server) run(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	}
 	if !v.Final {
 		v.Refresh = int(s.cfg.RefreshInterval.Milliseconds())
+	}
+	if doc.State == "queued" {
+		v.Paused = s.dagPaused(r.Context(), dagID)
 	}
 	v.Gantt, v.Span = gantt(doc, now, rc)
 	s.render(w, r, rc, http.StatusOK, "run", runID, v)
