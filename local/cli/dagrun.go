@@ -63,6 +63,7 @@ func (m *Main) dagRun(ctx context.Context, args []string) int {
 		cfg.Logger = slog.New(&taskLogFilter{h: cfg.Logger.Handler()})
 	}
 	cfg.NoSchedule = true // only this run: other DAGs' schedules wait for serve
+	cfg.OnlyDag = dagID   // and other runs' tasks (e.g. one it triggers) too
 	p, err := harness.Start(ctx, cfg)
 	if err != nil {
 		return m.failed("the harness could not start: %s", oneLine(harness.RedactURL(err.Error())))
@@ -77,6 +78,7 @@ func (m *Main) dagRun(ctx context.Context, args []string) int {
 	if err != nil {
 		return m.triggerError(err)
 	}
+	p.OnlyRun(run.RunID)
 	var prog *progress
 	if live != nil {
 		prog = newProgress(live, started)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -232,5 +233,51 @@ tasks:
 	}
 	if runs["cli_only"] != 1 || len(runs) != 1 {
 		t.Fatalf("runs by DAG %v, want only cli_only's one run", runs)
+	}
+}
+
+// As `airflow dags test`, dag run executes its own run only: a run one of
+// its tasks triggers waits in Postgres for serve (it was started in-process,
+// then cut at exit, so a long task of it failed as a zombie).
+func TestDagRunLeavesTheRunsItTriggersToServe(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls.Add(1) }))
+	defer srv.Close()
+	dir := writeDag(t, `
+dag_id: cli_parent
+tasks:
+  - {id: kick, function: trigger-dag, args: {dag_id: cli_child}}
+  - {id: after, function: noop, depends_on: [kick]}
+`)
+	if err := os.WriteFile(filepath.Join(dir, "child.yaml"), []byte(`
+dag_id: cli_child
+tasks:
+  - {id: call, function: http, args: {url: "`+srv.URL+`"}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env, schema := harnesstest.Env(t, map[string]string{"TASK_LEASE": "2s", "REQUEUE_AFTER": "1s"})
+	var out, errb bytes.Buffer
+	m := &Main{Env: env, Stdout: &out, Stderr: &errb}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if code := m.Run(ctx, []string{"dag", "run", "cli_parent", "--dags", dir, "--json", "--s3-dir", t.TempDir(), "--tick", "50ms"}); code != ExitOK {
+		t.Fatalf("exit %d, stderr: %s", code, errb.String())
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("the triggered run's task ran %d times inside dag run", n)
+	}
+	conn, err := pgx.Connect(ctx, harnesstest.DatabaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var state string
+	if err := conn.QueryRow(ctx, "SELECT state FROM "+schema+".task_instance WHERE dag_id = 'cli_child'").Scan(&state); err != nil {
+		t.Fatal(err)
+	}
+	if state != "queued" {
+		t.Errorf("the triggered run's task is %s, want queued (for serve)", state)
 	}
 }

@@ -51,6 +51,11 @@ type Config struct {
 	// NoSchedule: the tick creates no scheduled runs (dag run starts only
 	// the run asked for, as `airflow dags test`; serve schedules).
 	NoSchedule bool
+	// OnlyDag: task messages of other DAGs are not delivered (dag run
+	// executes its own run only; a run its tasks trigger, or another
+	// run's queued task, waits in Postgres for serve, whose tick
+	// republishes it). OnlyRun narrows it to one run once known.
+	OnlyDag string
 	// Clock drives the cron. Default: the system clock.
 	Clock Clock
 	// VisibilityTimeout is the queue's redelivery delay. Default DefaultVisibilityTimeout.
@@ -117,6 +122,23 @@ type Platform struct {
 	crashes  atomic.Int64
 	stopping atomic.Bool
 	closeOne sync.Once
+	onlyRun  atomic.Pointer[string]
+}
+
+// OnlyRun restricts deliveries to the messages of one run of Config's
+// OnlyDag (dag run calls it once it has triggered its run).
+func (p *Platform) OnlyRun(runID string) { p.onlyRun.Store(&runID) }
+
+// accepts tells whether a task message is for this harness to run.
+func (p *Platform) accepts(m queue.Message) bool {
+	if p.cfg.OnlyDag == "" {
+		return true
+	}
+	if m.DagID != p.cfg.OnlyDag {
+		return false
+	}
+	r := p.onlyRun.Load()
+	return r == nil || m.RunID == *r
 }
 
 // Start builds and starts the platform; Close stops it.
@@ -208,7 +230,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 		Triggered:         func(fn string) bool { return triggered[fn] },
 		VisibilityTimeout: cfg.VisibilityTimeout,
 		DuplicateRate:     cfg.Chaos.DuplicateRate, DropRate: cfg.Chaos.DropRate, Seed: cfg.Chaos.Seed,
-		Logger: p.log, Stopping: p.stopping.Load,
+		Logger: p.log, Stopping: p.stopping.Load, Accept: p.accepts,
 	})
 	if p.Deps, err = bundle.Build(ctx, p.Config, bundle.Options{Publisher: p.Queue, Dags: set, Logger: p.log,
 		Secrets: config.SecretValues(env), PrepareWebapp: true, NoSchedule: cfg.NoSchedule}); err != nil {

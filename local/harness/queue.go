@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/lvao/dataplatform/shared/queue"
@@ -36,6 +37,9 @@ type QueueConfig struct {
 	// Stopping tells that the harness is shutting down: failed deliveries
 	// are then expected and not logged. Optional.
 	Stopping func() bool
+	// Accept, when set, filters task messages: one it refuses is consumed
+	// without a delivery (its task stays queued in Postgres). Optional.
+	Accept func(queue.Message) bool
 }
 
 // NewQueue returns the in-process queue whose deliveries are real HTTP
@@ -59,6 +63,12 @@ func NewQueue(cfg QueueConfig) *queue.Memory {
 			if cfg.Triggered != nil && !cfg.Triggered(function) {
 				log.Warn("no queue event for this function in serverless.yml: message not delivered", "function", function)
 				return 0
+			}
+			if cfg.Accept != nil {
+				if m, err := queue.Decode(body); err == nil && !cfg.Accept(m) {
+					log.Debug("message for another run: not delivered here", "function", function, "dag_id", m.DagID, "run_id", m.RunID)
+					return http.StatusOK
+				}
 			}
 			status, err := cfg.Caller.Post(ctx, function, body, QueueUserAgent)
 			if err != nil && ctx.Err() == nil && (cfg.Stopping == nil || !cfg.Stopping()) {
