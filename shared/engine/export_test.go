@@ -6,8 +6,7 @@ import (
 )
 
 // SucceedTogether records successes as one batch, as the successes that
-// arrive together in a busy process are (the batch's first caller
-// propagates every run).
+// arrive together in a busy process are.
 func (e *Engine) SucceedTogether(ctx context.Context, refs []AttemptRef) ([]bool, error) {
 	batch := make([]successCall, len(refs))
 	for i, a := range refs {
@@ -20,9 +19,9 @@ func (e *Engine) SucceedTogether(ctx context.Context, refs []AttemptRef) ([]bool
 			return nil, a.err
 		}
 		out[i] = a.recorded
-		if err := e.propagateMany(ctx, a.propagate); err != nil {
-			return nil, err
-		}
+	}
+	if err := e.afterBatch(ctx, answers[0].ev, answers[0].again); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -105,19 +105,29 @@ func (e *Engine) propagateMany(ctx context.Context, runPKs []int64) error {
 		if err := e.afterCommit(ctx, ev); err != nil { // ev.evaluated is empty: no recursion
 			return err
 		}
-		if ev.finished {
-			done := map[string]bool{}
-			for _, r := range ev.ended {
-				if done[r.DagID] {
-					continue
-				}
-				done[r.DagID] = true
-				if err := e.startQueuedRuns(ctx, r.DagID); err != nil {
-					return err
-				}
-			}
+		if err := e.startQueuedRunsAfter(ctx, ev); err != nil {
+			return err
 		}
 		runPKs = again
+	}
+	return nil
+}
+
+// startQueuedRunsAfter starts the queued runs of the DAGs whose runs ev
+// ended, within max_active_runs.
+func (e *Engine) startQueuedRunsAfter(ctx context.Context, ev evaluation) error {
+	if !ev.finished {
+		return nil
+	}
+	done := map[string]bool{}
+	for _, r := range ev.ended {
+		if done[r.DagID] {
+			continue
+		}
+		done[r.DagID] = true
+		if err := e.startQueuedRuns(ctx, r.DagID); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -22,8 +22,9 @@ tasks:
 
 // Successes recorded together, over two runs: each only if its attempt
 // still runs under that try (a stale try or a second completion records
-// nothing), and the recorded ones of both runs are folded into the
-// downstream counts once (one transaction under both runs' locks).
+// nothing), and the recorded ones are folded into the downstream counts
+// once: in the batch's transaction for a run it could lock, later for a
+// run locked elsewhere.
 func TestSuccessesRecordedTogether(t *testing.T) {
 	t.Parallel()
 	b := setup(t, bundleOpts{dags: []string{twoRootsDAG}})
@@ -42,6 +43,15 @@ func TestSuccessesRecordedTogether(t *testing.T) {
 		return engine.AttemptRef{RunPK: run.PK, DagID: "roots", RunID: run.RunID, TaskID: task, TryNumber: try}
 	}
 	r1, r2 := runs[0], runs[1]
+	// Another transaction holds r2's lock: r2's successes are recorded
+	// pending, r1's are folded in by the batch's transaction.
+	holder, err := b.st.Pool.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.Exec(context.Background(), "SELECT 1 FROM dag_run WHERE id = $1 FOR NO KEY UPDATE", r2.PK); err != nil {
+		t.Fatal(err)
+	}
 	got, err := b.eng.SucceedTogether(context.Background(), []engine.AttemptRef{
 		ref(r1, "a", 1), ref(r1, "b", 2), ref(r2, "c", 1), ref(r1, "a", 1), ref(r1, "c", 1), ref(r2, "a", 1)})
 	if err != nil {
@@ -50,6 +60,22 @@ func TestSuccessesRecordedTogether(t *testing.T) {
 	if want := []bool{true, false, true, false, true, true}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("recorded %v, want %v", got, want)
 	}
+	if st := states(b.doc("roots", r1.RunID)); st["after_a"] != "queued" {
+		t.Errorf("r1 not folded: %v", st)
+	}
+	if st := states(b.doc("roots", r2.RunID)); st["a"] != "success" || st["after_a"] != "none" {
+		t.Errorf("r2 folded while locked elsewhere: %v", st)
+	}
+	if n := b.queryInt("SELECT count(*) FROM task_instance WHERE pending AND run_pk = $1", r2.PK); n != 2 {
+		t.Errorf("r2: %d pending outcomes, want 2", n)
+	}
+	if n := b.queryInt("SELECT count(*) FROM task_instance WHERE pending AND run_pk = $1", r1.PK); n != 0 {
+		t.Errorf("r1: %d pending outcomes, want 0", n)
+	}
+	// The holder ends without folding (a crash): the tick's safety net
+	// folds r2's outcomes.
+	_ = holder.Rollback(context.Background())
+	b.tick()
 	for _, run := range runs {
 		st := states(b.doc("roots", run.RunID))
 		if st["a"] != "success" || st["b"] != "running" || st["c"] != "success" || st["after_a"] != "queued" || st["end"] != "none" {

@@ -28,6 +28,16 @@ func (t *Tx) RunsTryLockTakePending(ctx context.Context, runPKs []int64, asyncCo
 	if err != nil {
 		return nil, err
 	}
+	out, err := collectTakenRuns(rows)
+	if err != nil {
+		return nil, err
+	}
+	return out, br.Close()
+}
+
+// collectTakenRuns reads RunsTryLockTakePending's rows (ordered by run).
+func collectTakenRuns(rows pgx.Rows) ([]TakenRun, error) {
+	defer rows.Close()
 	var out []TakenRun
 	for rows.Next() {
 		var run Run
@@ -36,7 +46,6 @@ func (t *Tx) RunsTryLockTakePending(ctx context.Context, runPKs []int64, asyncCo
 		if err := rows.Scan(&run.PK, &run.DagID, &run.RunID, &run.RunType, &run.VersionHash, &run.State,
 			&run.LogicalDate, &run.DataIntervalStart, &run.DataIntervalEnd, &run.Conf, &run.Params,
 			&run.QueuedAt, &started, &ended, &taskID, &state); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		if len(out) == 0 || out[len(out)-1].Run.PK != run.PK {
@@ -48,11 +57,7 @@ func (t *Tx) RunsTryLockTakePending(ctx context.Context, runPKs []int64, asyncCo
 			last.Pending = append(last.Pending, Pending{TaskID: *taskID, State: *state})
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, br.Close()
+	return out, rows.Err()
 }
 
 // InTxCheckPendingRuns is InTxCheckPending for several runs: it runs fn

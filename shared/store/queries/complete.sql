@@ -120,28 +120,34 @@ SELECT c.idx, r.id, r.dag_id, r.run_id, r.run_type, r.version_hash, r.state, r.l
        r.data_interval_end, r.conf, r.params, r.queued_at, r.started_at, r.ended_at
 FROM dag_run r JOIN claimed c ON r.id = c.run_pk;
 
--- name: TaskSucceedPendingMany
+-- name: TaskSucceedLockMany
 -- Records several successes at once (completions that arrived together in
 -- one process), each only if its attempt still runs under that try (the
--- conditional update is the exactly-once guard), all pending: the holder
--- of each run's lock folds them in (the caller propagates after commit).
--- One row per success recorded: the index (1-based) of its request.
+-- conditional update is the exactly-once guard). It first locks the runs
+-- no other transaction holds (SKIP LOCKED, never waiting): a success of a
+-- run locked here is folded in by the caller in this transaction; the
+-- others are pending, for the holder of their run's lock (or the caller,
+-- after commit). One row per success recorded: the index (1-based) of its
+-- request and whether it is pending.
 WITH req AS (
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::timestamptz[], $5::text[])
         WITH ORDINALITY AS q(run_pk, task_id, try_number, ended_at, result, idx)
+), locked AS MATERIALIZED (
+    SELECT id FROM dag_run WHERE id IN (SELECT run_pk FROM req) FOR NO KEY UPDATE SKIP LOCKED
 ), t AS (
     UPDATE task_instance t
     SET state = 'success', ended_at = req.ended_at, next_retry_at = NULL, lease_expires_at = NULL,
-        result = req.result::jsonb, error = NULL, pending = true
+        result = req.result::jsonb, error = NULL,
+        pending = NOT EXISTS (SELECT 1 FROM locked WHERE locked.id = t.run_pk)
     FROM req
     WHERE t.run_pk = req.run_pk AND t.task_id = req.task_id AND t.try_number = req.try_number AND t.state = 'running'
-    RETURNING req.idx, t.run_pk, t.task_id, t.try_number, req.ended_at
+    RETURNING req.idx, t.run_pk, t.task_id, t.try_number, req.ended_at, t.pending
 ), a AS (
     UPDATE task_attempt a SET state = 'success', ended_at = t.ended_at, error = NULL, completions = completions + 1
     FROM t
     WHERE a.run_pk = t.run_pk AND a.task_id = t.task_id AND a.try_number = t.try_number AND a.state = 'running'
 )
-SELECT idx FROM t;
+SELECT idx, pending FROM t;
 
 -- name: RunsTryLockTakePending
 -- RunTryLockTakePending for several runs: locks those no other
