@@ -47,10 +47,14 @@ func (t *stmtTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.Trace
 	if !ok {
 		return
 	}
-	el := time.Since(s.at)
-	k, ok := t.names.Load(s.sql)
+	t.record(s.sql, time.Since(s.at))
+}
+
+// record counts one statement and its time.
+func (t *stmtTracer) record(sql string, el time.Duration) {
+	k, ok := t.names.Load(sql)
 	if !ok {
-		k, _ = t.names.LoadOrStore(s.sql, shortSQL(s.sql))
+		k, _ = t.names.LoadOrStore(sql, shortSQL(sql))
 	}
 	t.mu.Lock()
 	st := t.stats[k.(string)]
@@ -70,18 +74,7 @@ func (t *stmtTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.Tra
 }
 
 func (t *stmtTracer) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
-	k, ok := t.names.Load(d.SQL)
-	if !ok {
-		k, _ = t.names.LoadOrStore(d.SQL, shortSQL(d.SQL))
-	}
-	t.mu.Lock()
-	st := t.stats[k.(string)]
-	if st == nil {
-		st = &stmtStat{}
-		t.stats[k.(string)] = st
-	}
-	st.n++
-	t.mu.Unlock()
+	t.record(d.SQL, 0)
 }
 
 func (t *stmtTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
