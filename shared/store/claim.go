@@ -100,13 +100,10 @@ func (s *Store) claimRows(ctx context.Context, out []claimResult, args ...any) e
 	defer rows.Close()
 	for rows.Next() {
 		var idx int64
-		var r Run
-		var started, ended *time.Time
-		if err := rows.Scan(&idx, &r.PK, &r.DagID, &r.RunID, &r.RunType, &r.VersionHash, &r.State, &r.LogicalDate,
-			&r.DataIntervalStart, &r.DataIntervalEnd, &r.Conf, &r.Params, &r.QueuedAt, &started, &ended); err != nil {
+		r, err := scanRunWith(rows, []any{&idx}, nil)
+		if err != nil {
 			return err
 		}
-		r.StartedAt, r.EndedAt = ts(started), ts(ended)
 		out[idx-1] = claimResult{run: r, ok: true}
 	}
 	return rows.Err()

@@ -112,22 +112,11 @@ func (t *Tx) TaskSucceed(ctx context.Context, p *TaskFinishParams, asyncCommit b
 }
 
 func collectTaken(rows pgx.Rows) (run Run, locked bool, pending []Pending, err error) {
-	defer rows.Close()
-	for rows.Next() {
-		var taskID, state *string
-		var started, ended *time.Time
-		if err := rows.Scan(&run.PK, &run.DagID, &run.RunID, &run.RunType, &run.VersionHash, &run.State,
-			&run.LogicalDate, &run.DataIntervalStart, &run.DataIntervalEnd, &run.Conf, &run.Params,
-			&run.QueuedAt, &started, &ended, &taskID, &state); err != nil {
-			return run, false, nil, err
-		}
-		run.StartedAt, run.EndedAt = ts(started), ts(ended)
-		locked = true
-		if taskID != nil {
-			pending = append(pending, Pending{TaskID: *taskID, State: *state})
-		}
+	taken, err := collectTakenRuns(rows)
+	if err != nil || len(taken) == 0 {
+		return run, false, nil, err
 	}
-	return run, locked, pending, rows.Err()
+	return taken[0].Run, true, taken[0].Pending, nil
 }
 
 // RunsWithPending returns those of the runs that have pending

@@ -162,15 +162,13 @@ func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
 func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
 func (b errBatch) Close() error                     { return b.err }
 
-// InTxCheckPending runs fn in a transaction like InTx, then commits and,
-// in the same round trip, reports whether the run has pending completions
-// (a fresh snapshot taken after the commit released the transaction's
-// locks). pending is false when fn fails. When fn commits itself
-// (TaskFinishPendingCommit), pending is what that reported.
-func (s *Store) InTxCheckPending(ctx context.Context, runPK int64, fn func(*Tx) error) (pending bool, err error) {
+// inPipeTx runs fn in a transaction on a pool connection (pipeTx: BEGIN
+// travels with its first statement), rolled back when fn fails, and then
+// finish, which ends it on the same connection.
+func (s *Store) inPipeTx(ctx context.Context, fn func(*Tx) error, finish func(*pgxpool.Conn, *pipeTx) error) error {
 	conn, err := s.Pool.Acquire(ctx)
 	if err != nil {
-		return false, fmt.Errorf("error beginning transaction: %w", err)
+		return fmt.Errorf("error beginning transaction: %w", err)
 	}
 	// Release destroys a connection left in a transaction or busy.
 	defer conn.Release()
@@ -179,27 +177,69 @@ func (s *Store) InTxCheckPending(ctx context.Context, runPK int64, fn func(*Tx) 
 		if t.begun {
 			_, _ = conn.Exec(context.WithoutCancel(ctx), "rollback")
 		}
-		return false, err
+		return err
 	}
-	if t.committed {
-		return t.again, nil
-	}
+	return finish(conn, t)
+}
+
+// commitCheck commits t and, in the same round trip, runs the check
+// query (a fresh snapshot taken after the commit released the
+// transaction's locks), whose results read reads.
+func commitCheck(ctx context.Context, conn *pgxpool.Conn, t *pipeTx, read func(pgx.BatchResults) error, sql string, args ...any) error {
 	b := &pgx.Batch{}
 	if t.begun {
 		b.Queue("commit")
 	}
-	b.Queue(q("TaskInstanceExistsPending"), runPK)
+	b.Queue(sql, args...)
 	br := conn.SendBatch(ctx, b)
 	defer br.Close()
 	if t.begun {
 		if _, err := br.Exec(); err != nil {
-			return false, fmt.Errorf("error committing transaction: %w", err)
+			return fmt.Errorf("error committing transaction: %w", err)
 		}
 	}
-	if err := br.QueryRow().Scan(&pending); err != nil {
+	if err := read(br); err != nil {
+		return err
+	}
+	return br.Close()
+}
+
+// InTxCheckPending runs fn in a transaction like InTx, then commits and,
+// in the same round trip, reports whether the run has pending completions
+// (see commitCheck). pending is false when fn fails. When fn commits
+// itself (TaskFinishPendingCommit), pending is what that reported.
+func (s *Store) InTxCheckPending(ctx context.Context, runPK int64, fn func(*Tx) error) (pending bool, err error) {
+	err = s.inPipeTx(ctx, fn, func(conn *pgxpool.Conn, t *pipeTx) error {
+		if t.committed {
+			pending = t.again
+			return nil
+		}
+		return commitCheck(ctx, conn, t, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&pending) },
+			q("TaskInstanceExistsPending"), runPK)
+	})
+	if err != nil {
 		return false, err
 	}
-	return pending, br.Close()
+	return pending, nil
+}
+
+// InTxCheckPendingRuns is InTxCheckPending for several runs: it returns
+// those of check()'s runs (called after fn) that have pending completions.
+func (s *Store) InTxCheckPendingRuns(ctx context.Context, fn func(*Tx) error, check func() []int64) (pending []int64, err error) {
+	err = s.inPipeTx(ctx, fn, func(conn *pgxpool.Conn, t *pipeTx) error {
+		return commitCheck(ctx, conn, t, func(br pgx.BatchResults) error {
+			rows, err := br.Query()
+			if err != nil {
+				return err
+			}
+			pending, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+			return err
+		}, q("RunsWithPending"), check())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pending, nil
 }
 
 // TaskFinishPendingCommit records, as pending, the outcome of an attempt

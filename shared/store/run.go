@@ -44,12 +44,20 @@ func (t *Tx) RunInsert(ctx context.Context, p *RunInsertParams) (run Run, create
 }
 
 func scanRun(row pgx.Row) (Run, error) {
+	r, err := scanRunWith(row, nil, nil)
+	return r, notFound(err)
+}
+
+// scanRunWith scans a row holding pre's columns, a run's columns (in
+// dag_run's order, as scanRun) and post's columns.
+func scanRunWith(row pgx.Row, pre, post []any) (Run, error) {
 	var r Run
 	var started, ended *time.Time
-	err := row.Scan(&r.PK, &r.DagID, &r.RunID, &r.RunType, &r.VersionHash, &r.State, &r.LogicalDate,
+	dest := append(pre[:len(pre):len(pre)], &r.PK, &r.DagID, &r.RunID, &r.RunType, &r.VersionHash, &r.State, &r.LogicalDate,
 		&r.DataIntervalStart, &r.DataIntervalEnd, &r.Conf, &r.Params, &r.QueuedAt, &started, &ended)
+	err := row.Scan(append(dest, post...)...)
 	r.StartedAt, r.EndedAt = ts(started), ts(ended)
-	return r, notFound(err)
+	return r, err
 }
 
 func (t *Tx) runs(ctx context.Context, query string, args ...any) ([]Run, error) {

@@ -169,30 +169,19 @@ type Tx struct{ tx pgx.Tx }
 // request still releases its locks promptly). BEGIN travels with the
 // transaction's first statement (pipeTx): one round trip less.
 func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
-	conn, err := s.Pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("error beginning transaction: %w", err)
-	}
-	// Release destroys a connection left in a transaction or busy.
-	defer conn.Release()
-	t := &pipeTx{conn: conn}
-	if err := fn(&Tx{tx: t}); err != nil {
-		if t.begun {
-			_, _ = conn.Exec(context.WithoutCancel(ctx), "rollback")
+	return s.inPipeTx(ctx, fn, func(conn *pgxpool.Conn, t *pipeTx) error {
+		if !t.begun {
+			return nil
 		}
-		return err
-	}
-	if !t.begun {
+		tag, err := conn.Exec(ctx, "commit")
+		if err != nil {
+			return fmt.Errorf("error committing transaction: %w", err)
+		}
+		if tag.String() == "ROLLBACK" {
+			return fmt.Errorf("error committing transaction: %w", pgx.ErrTxCommitRollback)
+		}
 		return nil
-	}
-	tag, err := conn.Exec(ctx, "commit")
-	if err != nil {
-		return fmt.Errorf("error committing transaction: %w", err)
-	}
-	if tag.String() == "ROLLBACK" {
-		return fmt.Errorf("error committing transaction: %w", pgx.ErrTxCommitRollback)
-	}
-	return nil
+	})
 }
 
 // Read runs fn outside any explicit transaction (each query autocommits).
