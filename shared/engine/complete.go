@@ -68,7 +68,6 @@ func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 // complete records one outcome in its own transaction (see Complete).
 func (e *Engine) complete(ctx context.Context, a AttemptRef, out Outcome) (recorded bool, err error) {
 	var ev evaluation
-	var dagID string
 	var pending bool
 	for try := 0; ; try++ {
 		pending, err = e.cfg.Store.InTxCheckPending(ctx, a.RunPK, func(tx *store.Tx) error {
@@ -94,7 +93,6 @@ func (e *Engine) complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 				// Roll back: TaskSucceed may have taken pending outcomes.
 				return errNotRunning
 			}
-			dagID = target.Run.DagID
 			if ev, err = e.finishAttempt(ctx, tx, &target, a, out, succeed); err != nil {
 				return err
 			}
@@ -111,18 +109,11 @@ func (e *Engine) complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 	if err != nil {
 		return false, err
 	}
-	if err := e.afterCommit(ctx, ev); err != nil {
-		return recorded, err
-	}
-	if ev.finished {
-		if err := e.startQueuedRuns(ctx, dagID); err != nil {
-			return recorded, err
-		}
-	}
+	var again []int64
 	if pending {
-		err = e.propagate(ctx, a.RunPK)
+		again = []int64{a.RunPK}
 	}
-	return recorded, err
+	return recorded, e.afterBatch(ctx, ev, again)
 }
 
 // finishAttempt writes the outcome of a running attempt (locked by the

@@ -48,8 +48,9 @@ func (e *Engine) succeed(ctx context.Context, a AttemptRef, result json.RawMessa
 	return r.recorded, e.afterBatch(context.WithoutCancel(ctx), r.ev, r.again)
 }
 
-// afterBatch publishes what a batch queued, starts the runs waiting for
-// those it ended, and folds the outcomes left pending.
+// afterBatch publishes what a completion (or a batch of them) queued,
+// starts the runs waiting for those it ended, and folds the outcomes left
+// pending on the runs again.
 func (e *Engine) afterBatch(ctx context.Context, ev evaluation, again []int64) error {
 	if err := e.afterCommit(ctx, ev); err != nil {
 		return err
