@@ -69,15 +69,7 @@ func fanOutFanIn(t *testing.T, dup float64) {
 	if n := b.queryInt("SELECT tasks_unfinished FROM dag_run"); n != 0 {
 		t.Errorf("tasks_unfinished %d, want 0", n)
 	}
-	execs := 0
-	b.execs.Range(func(k, v any) bool {
-		execs++
-		if n := v.(interface{ Load() int32 }).Load(); n != 1 {
-			t.Errorf("attempt %s ran %d times", k, n)
-		}
-		return true
-	})
-	if execs != 200 {
+	if execs := b.eachAttemptRanOnce(t); execs != 200 {
 		t.Errorf("%d attempts ran, want 200", execs)
 	}
 	if dup == 1 && b.mem.Stats().Duplicated == 0 {
@@ -148,12 +140,7 @@ func TestMixedRunStates(t *testing.T) {
 				t.Errorf("tries %v", tries)
 			}
 			// Each attempt's code ran once and completed once.
-			b.execs.Range(func(k, v any) bool {
-				if n := v.(interface{ Load() int32 }).Load(); n != 1 {
-					t.Errorf("attempt %s ran %d times", k, n)
-				}
-				return true
-			})
+			b.eachAttemptRanOnce(t)
 			if n := b.queryInt("SELECT count(*) FROM task_attempt WHERE completions <> 1"); n != 0 {
 				t.Errorf("%d attempts not completed exactly once", n)
 			}

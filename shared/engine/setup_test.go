@@ -256,6 +256,21 @@ func (b *testBundle) tick() engine.TickReport {
 	return rep
 }
 
+// eachAttemptRanOnce reports the attempts whose task code ran more than
+// once and returns how many attempts ran.
+func (b *testBundle) eachAttemptRanOnce(t *testing.T) int {
+	t.Helper()
+	n := 0
+	b.execs.Range(func(k, v any) bool {
+		n++
+		if runs := v.(*atomic.Int32).Load(); runs != 1 {
+			t.Errorf("attempt %s ran %d times", k, runs)
+		}
+		return true
+	})
+	return n
+}
+
 // queryInt runs a COUNT-like query in the test schema.
 func (b *testBundle) queryInt(sql string, args ...any) int {
 	b.t.Helper()
