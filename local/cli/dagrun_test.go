@@ -184,6 +184,26 @@ func TestDagRunBadInputExitsTwo(t *testing.T) {
 	}
 }
 
+// dagRunIn runs `dag run dagID --dags dir` to success on a fresh schema
+// (short lease and requeue) and returns a connection to its database.
+func dagRunIn(t *testing.T, dir, dagID string) (context.Context, *pgx.Conn, string) {
+	t.Helper()
+	env, schema := harnesstest.Env(t, map[string]string{"TASK_LEASE": "2s", "REQUEUE_AFTER": "1s"})
+	var out, errb bytes.Buffer
+	m := &Main{Env: env, Stdout: &out, Stderr: &errb}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	if code := m.Run(ctx, []string{"dag", "run", dagID, "--dags", dir, "--json", "--s3-dir", t.TempDir(), "--tick", "50ms"}); code != ExitOK {
+		t.Fatalf("exit %d, stderr: %s", code, errb.String())
+	}
+	conn, err := pgx.Connect(ctx, harnesstest.DatabaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.WithoutCancel(ctx)) })
+	return ctx, conn, schema
+}
+
 // TestDagRunSchedulesNothingElse: dag run starts the run asked for and
 // no other (as `airflow dags test`): a scheduled DAG beside it, due since
 // long ago, gets no run.
@@ -204,19 +224,7 @@ tasks:
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env, schema := harnesstest.Env(t, map[string]string{"TASK_LEASE": "2s", "REQUEUE_AFTER": "1s"})
-	var out, errb bytes.Buffer
-	m := &Main{Env: env, Stdout: &out, Stderr: &errb}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if code := m.Run(ctx, []string{"dag", "run", "cli_only", "--dags", dir, "--json", "--s3-dir", t.TempDir(), "--tick", "50ms"}); code != ExitOK {
-		t.Fatalf("exit %d, stderr: %s", code, errb.String())
-	}
-	conn, err := pgx.Connect(ctx, harnesstest.DatabaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	ctx, conn, schema := dagRunIn(t, dir, "cli_only")
 	runs := map[string]int{}
 	rows, err := conn.Query(ctx, "SELECT dag_id, count(*) FROM "+schema+".dag_run GROUP BY dag_id")
 	if err != nil {
@@ -257,22 +265,10 @@ tasks:
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env, schema := harnesstest.Env(t, map[string]string{"TASK_LEASE": "2s", "REQUEUE_AFTER": "1s"})
-	var out, errb bytes.Buffer
-	m := &Main{Env: env, Stdout: &out, Stderr: &errb}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if code := m.Run(ctx, []string{"dag", "run", "cli_parent", "--dags", dir, "--json", "--s3-dir", t.TempDir(), "--tick", "50ms"}); code != ExitOK {
-		t.Fatalf("exit %d, stderr: %s", code, errb.String())
-	}
+	ctx, conn, schema := dagRunIn(t, dir, "cli_parent")
 	if n := calls.Load(); n != 0 {
 		t.Errorf("the triggered run's task ran %d times inside dag run", n)
 	}
-	conn, err := pgx.Connect(ctx, harnesstest.DatabaseURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
 	var state string
 	if err := conn.QueryRow(ctx, "SELECT state FROM "+schema+".task_instance WHERE dag_id = 'cli_child'").Scan(&state); err != nil {
 		t.Fatal(err)
