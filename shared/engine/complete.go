@@ -196,12 +196,13 @@ func (e *Engine) finishAttempt(ctx context.Context, tx *store.Tx, target *store.
 		if _, err := tx.TaskInstanceAddUpstreamCountsReturning(ctx, run.PK, notQueued); err != nil {
 			return evaluation{}, err
 		}
-		return e.endIfDone(ctx, tx, run, c, evaluation{msgs: msgs}, left, prop.unfinished)
+		return e.endIfDone(ctx, tx, run, c, evaluation{msgs: msgs}, left, prop.unfinished, changes, nil)
 	}
 	cands, err := tx.TaskFinishAndCount(ctx, p, w.deltas)
 	if err != nil {
 		return evaluation{}, fmt.Errorf("error recording outcome of %s: %w", a.TaskID, err)
 	}
+	prop.changes = append(prop.changes, changes...)
 	next, err := e.decide(ctx, tx, run, c, cands, &prop)
 	if err != nil {
 		return evaluation{}, err

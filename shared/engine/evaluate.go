@@ -27,77 +27,106 @@ func (ev *evaluation) add(o evaluation) {
 }
 
 // evaluateRun is the full evaluation of a locked run (at its start, after
-// clear or mark, and as the tick's safety net): it reads every task,
+// clear or mark, and as the tick's safety net): see evaluateRuns.
+func (e *Engine) evaluateRun(ctx context.Context, tx *store.Tx, run *store.Run) (evaluation, error) {
+	return e.evaluateRuns(ctx, tx, []*store.Run{run})
+}
+
+// evaluateRuns is the full evaluation of locked runs: it reads every task,
 // recomputes the upstream counts and the unfinished count, and applies
 // the planner: tasks whose trigger rule is met are queued (in this
 // transaction: the outbox), others marked skipped or upstream_failed, and
-// the run ends when every task is final. Completions use propagate.
-func (e *Engine) evaluateRun(ctx context.Context, tx *store.Tx, run *store.Run) (evaluation, error) {
-	ev := evaluation{evaluated: []int64{run.PK}}
-	if run.State == string(planner.RunQueued) {
+// a run ends when every task is final. Completions use propagate. The
+// reads and the common writes (unfinished counts, queued tasks, run
+// states) go in one statement each for all the runs.
+func (e *Engine) evaluateRuns(ctx context.Context, tx *store.Tx, runs []*store.Run) (evaluation, error) {
+	var ev evaluation
+	var pks []int64
+	for _, run := range runs {
+		ev.evaluated = append(ev.evaluated, run.PK)
+		if run.State != string(planner.RunQueued) {
+			pks = append(pks, run.PK)
+		}
+	}
+	if len(pks) == 0 {
 		return ev, nil
 	}
-	c, err := e.version(ctx, tx, run.DagID, run.VersionHash)
+	byRun, err := tx.TaskInstanceListByRuns(ctx, pks)
 	if err != nil {
-		return ev, err
+		return ev, fmt.Errorf("error listing tasks of %d runs: %w", len(pks), err)
 	}
-	tis, err := tx.TaskInstanceListByRun(ctx, run.PK)
-	if err != nil {
-		return ev, fmt.Errorf("error listing tasks of %s: %w", run.RunID, err)
-	}
-	states := make(map[string]planner.State, len(tis))
-	for _, ti := range tis {
-		states[ti.TaskID] = planner.State(ti.State)
-	}
-	plan := c.graph.Evaluate(states)
 	now := e.now()
-	if _, err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.Skip, string(planner.StateSkipped), now, false); err != nil {
-		return ev, err
-	}
-	if _, err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.UpstreamFailed, string(planner.StateUpstreamFailed), now, false); err != nil {
-		return ev, err
-	}
-	for _, id := range plan.Skip {
-		states[id] = planner.StateSkipped
-	}
-	for _, id := range plan.UpstreamFailed {
-		states[id] = planner.StateUpstreamFailed
-	}
-	if err := recount(ctx, tx, run.PK, c, tis, states); err != nil {
-		return ev, err
-	}
-	if !plan.Finished && (run.State == string(planner.RunSuccess) || run.State == string(planner.RunFailed)) {
-		// A finished run whose tasks were cleared or marked back to work.
-		if err := tx.RunSetState(ctx, run.PK, string(planner.RunRunning), now); err != nil {
+	var unfinished []store.RunUnfinished
+	var queue []store.RunTasks
+	var reopen, ends []store.RunNewState
+	for _, run := range runs {
+		if run.State == string(planner.RunQueued) {
+			continue
+		}
+		c, err := e.version(ctx, tx, run.DagID, run.VersionHash)
+		if err != nil {
 			return ev, err
 		}
-		run.State = string(planner.RunRunning)
-	}
-	if run.State == string(planner.RunRunning) {
-		if ev.msgs, err = tx.TaskInstanceQueueMany(ctx, run, plan.Queue, now); err != nil {
+		tis := byRun[run.PK]
+		states := make(map[string]planner.State, len(tis))
+		for _, ti := range tis {
+			states[ti.TaskID] = planner.State(ti.State)
+		}
+		plan := c.graph.Evaluate(states)
+		if _, err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.Skip, string(planner.StateSkipped), now, false); err != nil {
 			return ev, err
 		}
-	}
-	if plan.Finished {
-		if plan.Stalled {
-			e.cfg.Logger.ErrorContext(ctx, "run stalled: tasks can never run; failing it", "dag_id", run.DagID, "run_id", run.RunID)
+		if _, err := tx.TaskInstanceSetStateMany(ctx, run.PK, plan.UpstreamFailed, string(planner.StateUpstreamFailed), now, false); err != nil {
+			return ev, err
 		}
-		if run.State != string(plan.State) {
-			if err := tx.RunSetState(ctx, run.PK, string(plan.State), now); err != nil {
-				return ev, err
+		for _, id := range plan.Skip {
+			states[id] = planner.StateSkipped
+		}
+		for _, id := range plan.UpstreamFailed {
+			states[id] = planner.StateUpstreamFailed
+		}
+		n, err := recount(ctx, tx, run.PK, c, tis, states)
+		if err != nil {
+			return ev, err
+		}
+		unfinished = append(unfinished, store.RunUnfinished{PK: run.PK, N: n})
+		if !plan.Finished && (run.State == string(planner.RunSuccess) || run.State == string(planner.RunFailed)) {
+			// A finished run whose tasks were cleared or marked back to work.
+			reopen = append(reopen, store.RunNewState{PK: run.PK, State: string(planner.RunRunning)})
+			run.State = string(planner.RunRunning)
+		}
+		if run.State == string(planner.RunRunning) && len(plan.Queue) > 0 {
+			queue = append(queue, store.RunTasks{Run: run, TaskIDs: plan.Queue})
+		}
+		if plan.Finished {
+			if plan.Stalled {
+				e.cfg.Logger.ErrorContext(ctx, "run stalled: tasks can never run; failing it", "dag_id", run.DagID, "run_id", run.RunID)
 			}
-			run.State = string(plan.State)
-			ev.finished = true
-			ev.ended = append(ev.ended, RunEnd{DagID: run.DagID, RunID: run.RunID, State: run.State})
+			if run.State != string(plan.State) {
+				ends = append(ends, store.RunNewState{PK: run.PK, State: string(plan.State)})
+				run.State = string(plan.State)
+				ev.finished = true
+				ev.ended = append(ev.ended, RunEnd{DagID: run.DagID, RunID: run.RunID, State: run.State})
+			}
 		}
 	}
-	return ev, nil
+	if err := tx.RunSetUnfinishedMany(ctx, unfinished); err != nil {
+		return ev, err
+	}
+	if err := tx.RunSetStateMany(ctx, reopen, now); err != nil {
+		return ev, err
+	}
+	if ev.msgs, err = tx.TaskInstanceQueueRuns(ctx, queue, now); err != nil {
+		return ev, err
+	}
+	return ev, tx.RunSetStateMany(ctx, ends, now)
 }
 
-// recount rewrites the upstream counts that differ from the states, and
-// the run's unfinished count; the pending completions listed are thereby
-// folded in (those committed since the listing stay pending).
-func recount(ctx context.Context, tx *store.Tx, runPK int64, c *compiled, tis []store.TaskInstance, states map[string]planner.State) error {
+// recount rewrites the upstream counts that differ from the states and
+// returns the run's unfinished count (for the caller to write); the
+// pending completions listed are thereby folded in (those committed since
+// the listing stay pending).
+func recount(ctx context.Context, tx *store.Tx, runPK int64, c *compiled, tis []store.TaskInstance, states map[string]planner.State) (int, error) {
 	var fix []store.UpstreamCounts
 	var folded []string
 	unfinished := 0
@@ -117,12 +146,9 @@ func recount(ctx context.Context, tx *store.Tx, runPK int64, c *compiled, tis []
 		}
 	}
 	if err := tx.TaskInstanceSetUpstreamCounts(ctx, runPK, fix); err != nil {
-		return err
+		return 0, err
 	}
-	if err := tx.TaskInstanceClearPending(ctx, runPK, folded); err != nil {
-		return err
-	}
-	return tx.RunSetUnfinished(ctx, runPK, unfinished)
+	return unfinished, tx.TaskInstanceClearPending(ctx, runPK, folded)
 }
 
 // startQueuedRuns starts a DAG's oldest queued runs within max_active_runs
@@ -160,14 +186,12 @@ func (e *Engine) startQueuedRuns(ctx context.Context, dagID string) error {
 		if err != nil {
 			return err
 		}
+		ptrs := make([]*store.Run, len(runs))
 		for i := range runs {
-			one, err := e.startRun(ctx, tx, &runs[i])
-			if err != nil {
-				return err
-			}
-			ev.add(one)
+			ptrs[i] = &runs[i]
 		}
-		return nil
+		ev, err = e.startRuns(ctx, tx, ptrs)
+		return err
 	})
 	if err != nil {
 		return err
@@ -184,12 +208,25 @@ func (e *Engine) startQueuedRuns(ctx context.Context, dagID string) error {
 // startRun moves a queued run (locked by the caller, with its current
 // row) to running and queues its first tasks.
 func (e *Engine) startRun(ctx context.Context, tx *store.Tx, run *store.Run) (evaluation, error) {
-	if run.State != string(planner.RunQueued) {
-		return evaluation{}, nil
+	return e.startRuns(ctx, tx, []*store.Run{run})
+}
+
+// startRuns moves queued runs (locked by the caller, with their current
+// rows) to running and queues their first tasks.
+func (e *Engine) startRuns(ctx context.Context, tx *store.Tx, runs []*store.Run) (evaluation, error) {
+	var start []store.RunNewState
+	var started []*store.Run
+	for _, run := range runs {
+		if run.State == string(planner.RunQueued) {
+			start = append(start, store.RunNewState{PK: run.PK, State: string(planner.RunRunning)})
+			started = append(started, run)
+		}
 	}
-	if err := tx.RunSetState(ctx, run.PK, string(planner.RunRunning), e.now()); err != nil {
+	if err := tx.RunSetStateMany(ctx, start, e.now()); err != nil {
 		return evaluation{}, err
 	}
-	run.State = string(planner.RunRunning)
-	return e.evaluateRun(ctx, tx, run)
+	for _, run := range started {
+		run.State = string(planner.RunRunning)
+	}
+	return e.evaluateRuns(ctx, tx, started)
 }

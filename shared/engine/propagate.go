@@ -154,11 +154,13 @@ func (e *Engine) propagateAll(ctx context.Context, runPKs []int64) error {
 func (e *Engine) foldTaken(ctx context.Context, tx *store.Tx, taken []store.TakenRun) (evaluation, error) {
 	var ev evaluation
 	type step struct {
-		cq  *store.CountQueue
-		c   *compiled
-		run *store.Run
+		cq      *store.CountQueue
+		c       *compiled
+		run     *store.Run
+		changes []stateChange
 	}
 	var steps []step
+	var ends []store.RunNewState
 	for i := range taken {
 		run := &taken[i].Run
 		changes := pendingChanges(taken[i].Pending)
@@ -171,7 +173,7 @@ func (e *Engine) foldTaken(ctx context.Context, tx *store.Tx, taken []store.Take
 		}
 		w := waveOf(c, changes)
 		if ready, waiting, ok := readyFromOutcome(c, changes, w); ok && run.State == string(planner.RunRunning) {
-			steps = append(steps, step{cq: &store.CountQueue{Run: run, Waiting: waiting, Ready: ready, Delta: w.unfinished}, c: c, run: run})
+			steps = append(steps, step{cq: &store.CountQueue{Run: run, Waiting: waiting, Ready: ready, Delta: w.unfinished}, c: c, run: run, changes: changes})
 			continue
 		}
 		one, err := e.foldPending(ctx, tx, run, taken[i].Pending)
@@ -193,13 +195,13 @@ func (e *Engine) foldTaken(ctx context.Context, tx *store.Tx, taken []store.Take
 		if _, err := tx.TaskInstanceAddUpstreamCountsReturning(ctx, s.run.PK, s.cq.NotQueued); err != nil {
 			return ev, err
 		}
-		one, err := e.endIfDone(ctx, tx, s.run, s.c, evaluation{msgs: s.cq.Msgs}, s.cq.Left, s.cq.Delta)
+		one, err := e.endIfDone(ctx, tx, s.run, s.c, evaluation{msgs: s.cq.Msgs}, s.cq.Left, s.cq.Delta, s.changes, &ends)
 		if err != nil {
 			return ev, err
 		}
 		ev.add(one)
 	}
-	return ev, nil
+	return ev, tx.RunSetStateMany(ctx, ends, e.now())
 }
 
 // foldPending applies pending completions taken under the run's lock.
@@ -250,6 +252,9 @@ func readyFromOutcome(c *compiled, changes []stateChange, w wave) (ready, waitin
 type propagation struct {
 	toQueue    []string
 	unfinished int
+	// changes are the states changed by the fold (outcomes, then tasks
+	// skipped or upstream_failed), in order.
+	changes []stateChange
 }
 
 // decide applies trigger rules to the candidates that wait (state none)
@@ -292,6 +297,7 @@ func (e *Engine) decide(ctx context.Context, tx *store.Tx, run *store.Run, c *co
 // upstream_failed, until no task changes.
 func (e *Engine) cascade(ctx context.Context, tx *store.Tx, run *store.Run, c *compiled, changes []stateChange, p *propagation) error {
 	for len(changes) > 0 {
+		p.changes = append(p.changes, changes...)
 		w := waveOf(c, changes)
 		p.unfinished += w.unfinished
 		cands, err := tx.TaskInstanceAddUpstreamCountsReturning(ctx, run.PK, w.deltas)
@@ -314,33 +320,61 @@ func (e *Engine) settle(ctx context.Context, tx *store.Tx, run *store.Run, c *co
 		return ev, err
 	}
 	ev.msgs = msgs
-	return e.endIfDone(ctx, tx, run, c, ev, left, p.unfinished)
+	return e.endIfDone(ctx, tx, run, c, ev, left, p.unfinished, p.changes, nil)
 }
 
 // endIfDone ends the run when the unfinished count just reached zero
-// (left, after a change of delta), failed if a leaf failed.
-func (e *Engine) endIfDone(ctx context.Context, tx *store.Tx, run *store.Run, c *compiled, ev evaluation, left, delta int) (evaluation, error) {
+// (left, after a change of delta), failed if a leaf failed. The leaves'
+// states are read unless known (each leaf changed in this fold: a chain's
+// last task). The run's new state is written at once, or appended to
+// ends when the caller writes several runs' at once.
+func (e *Engine) endIfDone(ctx context.Context, tx *store.Tx, run *store.Run, c *compiled, ev evaluation, left, delta int, known []stateChange, ends *[]store.RunNewState) (evaluation, error) {
 	if left != 0 || delta == 0 {
 		return ev, nil
 	}
-	leaves, err := tx.TaskInstanceListByIDs(ctx, run.PK, c.graph.Leaves())
-	if err != nil {
-		return ev, err
-	}
-	states := make([]planner.State, len(leaves))
-	for i, l := range leaves {
-		states[i] = planner.State(l.State)
-	}
-	final := planner.RunStateFromLeaves(states)
-	if run.State != string(final) {
-		if err := tx.RunSetState(ctx, run.PK, string(final), e.now()); err != nil {
+	states, ok := leafStates(c, known)
+	if !ok {
+		leaves, err := tx.TaskInstanceListByIDs(ctx, run.PK, c.graph.Leaves())
+		if err != nil {
 			return ev, err
 		}
-		run.State = string(final)
-		ev.finished = true
-		ev.ended = append(ev.ended, RunEnd{DagID: run.DagID, RunID: run.RunID, State: run.State})
+		states = make([]planner.State, len(leaves))
+		for i, l := range leaves {
+			states[i] = planner.State(l.State)
+		}
 	}
+	final := planner.RunStateFromLeaves(states)
+	if run.State == string(final) {
+		return ev, nil
+	}
+	if ends != nil {
+		*ends = append(*ends, store.RunNewState{PK: run.PK, State: string(final)})
+	} else if err := tx.RunSetState(ctx, run.PK, string(final), e.now()); err != nil {
+		return ev, err
+	}
+	run.State = string(final)
+	ev.finished = true
+	ev.ended = append(ev.ended, RunEnd{DagID: run.DagID, RunID: run.RunID, State: run.State})
 	return ev, nil
+}
+
+// leafStates returns the leaves' states when every leaf changed among
+// known (the latest change of each counts).
+func leafStates(c *compiled, known []stateChange) ([]planner.State, bool) {
+	leaves := c.graph.Leaves()
+	states := make([]planner.State, len(leaves))
+	for i, id := range leaves {
+		found := false
+		for _, ch := range known {
+			if ch.taskID == id {
+				states[i], found = ch.new, true
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	return states, true
 }
 
 func addCount(c *store.UpstreamCounts, s planner.State, d int) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -189,8 +190,9 @@ func (t *Tx) TaskFinishAndCount(ctx context.Context, p *TaskFinishParams, deltas
 func (t *Tx) TaskFinishCountQueue(ctx context.Context, p *TaskFinishParams, waiting, ready []UpstreamCounts, run *Run, delta int) (msgs []Queued, notQueued []UpstreamCounts, left int, err error) {
 	b := &pgx.Batch{}
 	n := queueFinish(b, p)
-	step := CountQueue{Run: run, Waiting: waiting, Ready: ready, Delta: delta}
-	n += step.queue(b, p.Now)
+	step := &CountQueue{Run: run, Waiting: waiting, Ready: ready, Delta: delta}
+	steps := []*CountQueue{step}
+	n += queueSteps(b, steps, p.Now)
 	br := t.tx.SendBatch(ctx, b)
 	defer br.Close()
 	for i := 0; i < n; i++ {
@@ -198,7 +200,7 @@ func (t *Tx) TaskFinishCountQueue(ctx context.Context, p *TaskFinishParams, wait
 			return nil, nil, 0, err
 		}
 	}
-	if err := step.read(br); err != nil {
+	if err := readSteps(br, steps); err != nil {
 		return nil, nil, 0, err
 	}
 	return step.Msgs, step.NotQueued, step.Left, br.Close()
@@ -221,73 +223,96 @@ type CountQueue struct {
 	Left      int
 }
 
-// queue adds the step's statements to b; it returns how many come before
-// the one read gives rows.
-func (c *CountQueue) queue(b *pgx.Batch, now time.Time) int {
+// queueSteps adds the steps' statements to b: the deltas of waiting tasks
+// (one statement per step that has some: rare in a chain), then one
+// statement for every step's ready tasks and unfinished count. It returns
+// how many come before the one readSteps reads.
+func queueSteps(b *pgx.Batch, steps []*CountQueue, now time.Time) int {
 	n := 0
-	if len(c.Waiting) > 0 {
-		b.Queue(q("TaskInstanceAddUpstreamCounts"), countArgs(c.Run.PK, c.Waiting)...)
-		n++
+	var pks, runs []int64
+	var ids []string
+	var s, f, k, u, deltas []int32
+	for _, c := range steps {
+		if len(c.Waiting) > 0 {
+			b.Queue(q("TaskInstanceAddUpstreamCounts"), countArgs(c.Run.PK, c.Waiting)...)
+			n++
+		}
+		for _, r := range c.Ready {
+			pks, ids = append(pks, c.Run.PK), append(ids, r.TaskID)
+			s, f, k, u = append(s, int32(r.Success)), append(f, int32(r.Failed)), append(k, int32(r.Skipped)), append(u, int32(r.UpstreamFailed))
+		}
+		runs, deltas = append(runs, c.Run.PK), append(deltas, int32(c.Delta))
 	}
-	b.Queue(q("TaskInstanceQueueCounting"), append(countArgs(c.Run.PK, c.Ready), now, c.Delta)...)
+	b.Queue(q("TaskInstanceQueueCounting"), pks, ids, s, f, k, u, now, runs, deltas)
 	return n
 }
 
-// read reads the rows of the step's last statement.
-func (c *CountQueue) read(br pgx.BatchResults) error {
+// readSteps reads the rows of the steps' last statement.
+func readSteps(br pgx.BatchResults, steps []*CountQueue) error {
 	rows, err := br.Query()
 	if err != nil {
 		return err
 	}
-	c.Left = -1
-	queued := map[string]bool{}
+	byPK := make(map[int64]*CountQueue, len(steps))
+	for _, c := range steps {
+		c.Left = -1
+		byPK[c.Run.PK] = c
+	}
+	type key struct {
+		pk int64
+		id string
+	}
+	queued := map[key]bool{}
 	for rows.Next() {
+		var pk int64
 		var taskID, function *string
 		var try, unfinished *int
-		if err := rows.Scan(&taskID, &function, &try, &unfinished); err != nil {
+		if err := rows.Scan(&pk, &taskID, &function, &try, &unfinished); err != nil {
 			rows.Close()
 			return err
+		}
+		c := byPK[pk]
+		if c == nil {
+			rows.Close()
+			return fmt.Errorf("step of run %d: not asked for", pk)
 		}
 		if taskID == nil {
 			c.Left = *unfinished
 			continue
 		}
-		queued[*taskID] = true
+		queued[key{pk, *taskID}] = true
 		c.Msgs = append(c.Msgs, Queued{DagID: c.Run.DagID, RunID: c.Run.RunID, TaskID: *taskID, Function: *function, TryNumber: *try})
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, r := range c.Ready {
-		if !queued[r.TaskID] {
-			c.NotQueued = append(c.NotQueued, r)
+	for _, c := range steps {
+		for _, r := range c.Ready {
+			if !queued[key{c.Run.PK, r.TaskID}] {
+				c.NotQueued = append(c.NotQueued, r)
+			}
 		}
 	}
 	return nil
 }
 
 // TaskCountQueueMany runs the steps of several runs (locked by the
-// caller) in one round trip.
+// caller, one step each) in one round trip.
 func (t *Tx) TaskCountQueueMany(ctx context.Context, steps []*CountQueue, now time.Time) error {
 	if len(steps) == 0 {
 		return nil
 	}
 	b := &pgx.Batch{}
-	before := make([]int, len(steps))
-	for i, c := range steps {
-		before[i] = c.queue(b, now)
-	}
+	n := queueSteps(b, steps, now)
 	br := t.tx.SendBatch(ctx, b)
 	defer br.Close()
-	for i, c := range steps {
-		for j := 0; j < before[i]; j++ {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
-		}
-		if err := c.read(br); err != nil {
+	for i := 0; i < n; i++ {
+		if _, err := br.Exec(); err != nil {
 			return err
 		}
+	}
+	if err := readSteps(br, steps); err != nil {
+		return err
 	}
 	return br.Close()
 }

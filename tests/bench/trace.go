@@ -94,11 +94,16 @@ func (t *stmtTracer) notes(count int, unit string) []string {
 		n += s.n
 		tot += s.total
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].s.total > all[j].s.total })
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].s.total != all[j].s.total {
+			return all[i].s.total > all[j].s.total
+		}
+		return all[i].s.n > all[j].s.n // pipelined statements: no time of their own
+	})
 	out := []string{fmt.Sprintf("statements (client-side tracer): %d = %.1f per %s, %.1f ms of round trips per %s; by total time (count per %s, mean):",
 		n, float64(n)/float64(max(count, 1)), singular(unit), float64(tot)/float64(time.Millisecond)/float64(max(count, 1)), singular(unit), singular(unit))}
 	for i, x := range all {
-		if i == 16 {
+		if i == 24 {
 			break
 		}
 		out = append(out, fmt.Sprintf("  %5.1f%%  %5.2f/%s  %7.2f ms  `%s`", 100*float64(x.s.total)/float64(max(tot, 1)),

@@ -80,3 +80,17 @@ UPDATE dag_run SET tasks_unfinished = tasks_unfinished + $2 WHERE id = $1 RETURN
 
 -- name: RunSetUnfinished
 UPDATE dag_run SET tasks_unfinished = $2 WHERE id = $1;
+
+-- name: RunSetStateMany
+-- RunSetState for several runs at once ($1 and $2 pair up).
+UPDATE dag_run d
+SET state = v.state,
+    started_at = CASE WHEN v.state = 'running' THEN coalesce(d.started_at, $3) ELSE d.started_at END,
+    ended_at = CASE WHEN v.state IN ('success', 'failed') THEN $3 ELSE NULL END
+FROM unnest($1::bigint[], $2::text[]) AS v(id, state)
+WHERE d.id = v.id;
+
+-- name: RunSetUnfinishedMany
+UPDATE dag_run d SET tasks_unfinished = v.n
+FROM unnest($1::bigint[], $2::int[]) AS v(id, n)
+WHERE d.id = v.id AND d.tasks_unfinished <> v.n;

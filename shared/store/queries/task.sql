@@ -20,28 +20,32 @@ WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state IN ('none', 'up_for_re
 RETURNING task_id, function, try_number;
 
 -- name: TaskInstanceQueueCounting
--- A completion that knew, before reading them, that these downstream tasks
+-- Completions that knew, before reading them, that these downstream tasks
 -- are ready: queues those still waiting (none) and adds their upstream
 -- count deltas in the same update (one new version of each row, not two),
--- and moves the run's unfinished count by $8 (when not 0). Returns the
--- tasks queued, then a row with the unfinished count left (task_id NULL).
+-- and moves each run's unfinished count ($8 and $9 pair up; a 0 delta
+-- writes nothing). Returns the tasks queued, then a row per run moved with
+-- the unfinished count left (task_id NULL). $1 to $6 pair up (run, task,
+-- deltas).
 WITH d AS (
-    SELECT * FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) AS d(task_id, s, f, k, u)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) AS d(run_pk, task_id, s, f, k, u)
 ), queued AS (
     UPDATE task_instance t
     SET state = 'queued', try_number = try_number + 1, queued_at = $7, started_at = NULL,
         ended_at = NULL, next_retry_at = NULL, lease_expires_at = NULL, error = NULL,
         up_success = up_success + d.s, up_failed = up_failed + d.f,
         up_skipped = up_skipped + d.k, up_upstream_failed = up_upstream_failed + d.u
-    FROM d WHERE t.run_pk = $1 AND t.task_id = d.task_id AND t.state = 'none'
-    RETURNING t.task_id, t.function, t.try_number
+    FROM d WHERE t.run_pk = d.run_pk AND t.task_id = d.task_id AND t.state = 'none'
+    RETURNING t.run_pk, t.task_id, t.function, t.try_number
 ), run AS (
-    UPDATE dag_run SET tasks_unfinished = tasks_unfinished + $8 WHERE id = $1 AND $8 <> 0
-    RETURNING tasks_unfinished
+    UPDATE dag_run r SET tasks_unfinished = r.tasks_unfinished + v.delta
+    FROM unnest($8::bigint[], $9::int[]) AS v(id, delta)
+    WHERE r.id = v.id AND v.delta <> 0
+    RETURNING r.id, r.tasks_unfinished
 )
-SELECT task_id, function, try_number, NULL::int FROM queued
+SELECT run_pk, task_id, function, try_number, NULL::int FROM queued
 UNION ALL
-SELECT NULL, NULL, NULL, tasks_unfinished FROM run;
+SELECT id, NULL, NULL, NULL, tasks_unfinished FROM run;
 
 -- name: TaskInstanceSetStateMany
 -- Marks waiting tasks skipped or upstream_failed (pending: see TaskInstanceFinish).
@@ -152,3 +156,18 @@ UPDATE task_instance t
 SET up_success = d.s, up_failed = d.f, up_skipped = d.k, up_upstream_failed = d.u
 FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) AS d(task_id, s, f, k, u)
 WHERE t.run_pk = $1 AND t.task_id = d.task_id;
+
+-- name: TaskInstanceListByRuns
+SELECT run_pk, task_id, dag_id, run_id, function, state, try_number, max_tries, queued_at,
+       started_at, ended_at, next_retry_at, lease_expires_at, result, error,
+       up_success, up_failed, up_skipped, up_upstream_failed, pending
+FROM task_instance WHERE run_pk = ANY($1::bigint[]);
+
+-- name: TaskInstanceQueueRuns
+-- TaskInstanceQueueMany for several runs ($1 and $2 pair up).
+UPDATE task_instance t
+SET state = 'queued', try_number = try_number + 1, queued_at = $3, started_at = NULL,
+    ended_at = NULL, next_retry_at = NULL, lease_expires_at = NULL, error = NULL
+FROM unnest($1::bigint[], $2::text[]) AS q(run_pk, task_id)
+WHERE t.run_pk = q.run_pk AND t.task_id = q.task_id AND t.state IN ('none', 'up_for_retry')
+RETURNING t.run_pk, t.task_id, t.function, t.try_number;
