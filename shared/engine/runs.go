@@ -35,11 +35,13 @@ type createRunParams struct {
 	runID    string // default RunID(runType, logical)
 }
 
-// createRun inserts a queued run with its task instances (state none).
-func (e *Engine) createRun(ctx context.Context, tx *store.Tx, spec *dag.Spec, hash string, p createRunParams) (store.Run, bool, error) {
+// createRun inserts a queued run with its task instances (state none);
+// dagPaused tells whether the DAG is paused (locked until commit, see
+// store.RunInsert).
+func (e *Engine) createRun(ctx context.Context, tx *store.Tx, spec *dag.Spec, hash string, p createRunParams) (run store.Run, created, dagPaused bool, err error) {
 	params, err := spec.ResolveParams(p.conf)
 	if err != nil {
-		return store.Run{}, false, &InputError{Msg: err.Error()}
+		return store.Run{}, false, false, &InputError{Msg: err.Error()}
 	}
 	conf := p.conf
 	if conf == nil {
@@ -55,18 +57,18 @@ func (e *Engine) createRun(ctx context.Context, tx *store.Tx, spec *dag.Spec, ha
 		t := &spec.Tasks[i]
 		seeds[i] = store.TaskSeed{TaskID: t.ID, Function: t.Function, MaxTries: spec.Policy(t).Retries + 1}
 	}
-	run, created, err := tx.RunInsert(ctx, &store.RunInsertParams{
+	run, created, dagPaused, err = tx.RunInsert(ctx, &store.RunInsertParams{
 		DagID: spec.DagID, RunID: p.runID, RunType: p.runType, VersionHash: hash,
 		LogicalDate: p.logical, DataIntervalStart: p.interval.Start, DataIntervalEnd: p.interval.End,
 		Conf: confJSON, Params: paramsJSON, Now: e.now(), Tasks: seeds,
 	})
 	if err != nil {
-		return store.Run{}, false, fmt.Errorf("error creating run %s of %s: %w", p.runID, spec.DagID, err)
+		return store.Run{}, false, false, fmt.Errorf("error creating run %s of %s: %w", p.runID, spec.DagID, err)
 	}
 	if !created {
-		return store.Run{}, false, nil
+		return store.Run{}, false, false, nil
 	}
-	return run, true, nil
+	return run, true, dagPaused, nil
 }
 
 // TriggerParams asks for a manual run.
@@ -103,6 +105,7 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 	logical = logical.UTC().Truncate(time.Microsecond)
 	iv := dag.Interval{Start: logical, End: logical}
 	var ev evaluation
+	var paused bool
 	err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
 		ev = evaluation{}
 		if p.SkipIfQueued {
@@ -111,14 +114,14 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 				return err
 			}
 		}
-		r, ok, err := e.createRun(ctx, tx, spec, spec.Hash(), createRunParams{runType: RunTypeManual, logical: logical, interval: iv, conf: p.Conf})
+		r, ok, dagPaused, err := e.createRun(ctx, tx, spec, spec.Hash(), createRunParams{runType: RunTypeManual, logical: logical, interval: iv, conf: p.Conf})
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return fmt.Errorf("run %s of %s exists already: %w", RunID(RunTypeManual, logical), p.DagID, ErrConflict)
 		}
-		run, created = r, true
+		run, created, paused = r, true, dagPaused
 		if p.IgnorePause {
 			ev, err = e.startRun(ctx, tx, &r) // created by this transaction: no one else sees it
 			return err
@@ -131,7 +134,9 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 	if err := e.afterCommit(ctx, ev); err != nil {
 		return run, true, err
 	}
-	if !p.IgnorePause || ev.finished {
+	// A paused DAG's run waits for the unpause, which starts it (the run
+	// was created under the DAG's share lock).
+	if (!p.IgnorePause && !paused) || ev.finished {
 		err = e.startQueuedRuns(ctx, p.DagID)
 	}
 	return run, true, err
@@ -170,7 +175,7 @@ func (e *Engine) Backfill(ctx context.Context, dagID string, from, to time.Time)
 			if err != nil {
 				return err
 			}
-			r, ok, err := e.createRun(ctx, tx, spec, spec.Hash(), createRunParams{runType: RunTypeBackfill, logical: d, interval: iv})
+			r, ok, _, err := e.createRun(ctx, tx, spec, spec.Hash(), createRunParams{runType: RunTypeBackfill, logical: d, interval: iv})
 			if err != nil {
 				return err
 			}

@@ -69,7 +69,7 @@ func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
 				if !ok || iv.End.After(now) {
 					break
 				}
-				_, created, err := e.createRun(ctx, tx, spec, d.VersionHash, createRunParams{
+				_, created, _, err := e.createRun(ctx, tx, spec, d.VersionHash, createRunParams{
 					runType: "scheduled", logical: iv.Start, interval: iv, conf: nil,
 				})
 				if err != nil {

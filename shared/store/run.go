@@ -26,21 +26,22 @@ type TaskSeed struct {
 }
 
 // RunInsert creates a queued run and its task instances and returns the
-// run. created is false (and nothing is written) when a run with that id
-// exists already.
-func (t *Tx) RunInsert(ctx context.Context, p *RunInsertParams) (run Run, created bool, err error) {
+// run, and whether its DAG is paused (the DAG's row is share-locked until
+// commit: no unpause in between). created is false (and nothing is
+// written) when a run with that id exists already.
+func (t *Tx) RunInsert(ctx context.Context, p *RunInsertParams) (run Run, created, dagPaused bool, err error) {
 	ids := make([]string, len(p.Tasks))
 	fns := make([]string, len(p.Tasks))
 	tries := make([]int32, len(p.Tasks))
 	for i, s := range p.Tasks {
 		ids[i], fns[i], tries[i] = s.TaskID, s.Function, int32(s.MaxTries)
 	}
-	run, err = scanRun(t.tx.QueryRow(ctx, q("RunInsert"), p.DagID, p.RunID, p.RunType, p.VersionHash, p.LogicalDate,
-		p.DataIntervalStart, p.DataIntervalEnd, p.Conf, p.Params, p.Now, ids, fns, tries))
-	if err == ErrNotFound {
-		return run, false, nil
+	run, err = scanRunWith(t.tx.QueryRow(ctx, q("RunInsert"), p.DagID, p.RunID, p.RunType, p.VersionHash, p.LogicalDate,
+		p.DataIntervalStart, p.DataIntervalEnd, p.Conf, p.Params, p.Now, ids, fns, tries), nil, []any{&dagPaused})
+	if err = notFound(err); err == ErrNotFound {
+		return run, false, false, nil
 	}
-	return run, err == nil, err
+	return run, err == nil, dagPaused, err
 }
 
 func scanRun(row pgx.Row) (Run, error) {

@@ -1,8 +1,12 @@
 -- name: RunInsert
 -- The run and its task instances in one statement; no row when a run with
 -- that id exists already. The new row needs no lock: no other transaction
--- sees it before commit.
-WITH r AS (
+-- sees it before commit. The last column tells whether the DAG is paused,
+-- read under a share lock: an unpause waits for this transaction, so it
+-- starts the new run if this one saw the DAG paused and left it queued.
+WITH d AS (
+    SELECT is_paused FROM dag WHERE dag_id = $1 FOR SHARE
+), r AS (
     INSERT INTO dag_run (dag_id, run_id, run_type, version_hash, state, logical_date,
                          data_interval_start, data_interval_end, conf, params, queued_at, tasks_unfinished)
     VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, cardinality($11::text[]))
@@ -14,7 +18,7 @@ WITH r AS (
     SELECT r.id, t.task_id, r.dag_id, r.run_id, t.function, 'none', t.max_tries
     FROM r, unnest($11::text[], $12::text[], $13::int[]) AS t(task_id, function, max_tries)
 )
-SELECT * FROM r;
+SELECT r.*, coalesce((SELECT is_paused FROM d), false) FROM r;
 
 -- name: RunGet
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
