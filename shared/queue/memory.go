@@ -55,7 +55,7 @@ type Memory struct {
 	wg     sync.WaitGroup
 
 	mu     sync.Mutex
-	sems   map[string]chan struct{}
+	lanes  map[string]*lane
 	dead   []DeadLetter
 	rnd    *rand.Rand
 	closed bool
@@ -79,7 +79,7 @@ func NewMemory(cfg MemoryConfig) *Memory {
 		seed = rand.Uint64()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Memory{cfg: cfg, ctx: ctx, cancel: cancel, sems: map[string]chan struct{}{},
+	return &Memory{cfg: cfg, ctx: ctx, cancel: cancel, lanes: map[string]*lane{},
 		rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
@@ -92,22 +92,25 @@ func (m *Memory) chance(p float64) bool {
 	return m.rnd.Float64() < p
 }
 
+// lane is a function's queue: messages wait in order for one of at most
+// MaxInFlight workers. A worker delivers messages one after another until
+// the lane is empty (one goroutine, and its grown stack, serves many
+// deliveries).
+type lane struct {
+	items   []delivery
+	workers int
+}
+
+type delivery struct {
+	body    []byte
+	attempt int // 0 for the first delivery
+}
+
 // Publish enqueues a message; it never blocks on the consumer.
 func (m *Memory) Publish(_ context.Context, function string, body []byte) error {
 	if len(body) > MaxMessageSize {
 		return ErrMessageTooLarge
 	}
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return context.Canceled
-	}
-	sem, ok := m.sems[function]
-	if !ok {
-		sem = make(chan struct{}, m.cfg.MaxInFlight)
-		m.sems[function] = sem
-	}
-	m.mu.Unlock()
 	m.published.Add(1)
 	if m.chance(m.cfg.DropRate) {
 		m.dropped.Add(1)
@@ -120,21 +123,57 @@ func (m *Memory) Publish(_ context.Context, function string, body []byte) error 
 	}
 	b := append([]byte(nil), body...)
 	for i := 0; i < copies; i++ {
-		m.wg.Add(1)
-		go m.deliver(function, b, sem, 0)
+		if !m.enqueue(function, delivery{body: b}) {
+			return context.Canceled
+		}
 	}
 	return nil
 }
 
-func (m *Memory) deliver(function string, body []byte, sem chan struct{}, attempt int) {
-	defer m.wg.Done()
-	select {
-	case sem <- struct{}{}:
-	case <-m.ctx.Done():
-		return
+// enqueue appends d to the function's lane and starts a worker if the
+// lane has fewer than MaxInFlight; false once the queue is closed.
+func (m *Memory) enqueue(function string, d delivery) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return false
 	}
-	status := m.cfg.Deliver(m.ctx, function, body)
-	<-sem
+	l, ok := m.lanes[function]
+	if !ok {
+		l = &lane{}
+		m.lanes[function] = l
+	}
+	l.items = append(l.items, d)
+	if l.workers < m.cfg.MaxInFlight {
+		l.workers++
+		m.wg.Add(1)
+		go m.work(function, l)
+	}
+	return true
+}
+
+// work delivers the lane's messages until it is empty or the queue closes.
+func (m *Memory) work(function string, l *lane) {
+	defer m.wg.Done()
+	for {
+		m.mu.Lock()
+		if len(l.items) == 0 || m.ctx.Err() != nil {
+			l.workers--
+			m.mu.Unlock()
+			return
+		}
+		d := l.items[0]
+		l.items[0] = delivery{}
+		l.items = l.items[1:]
+		m.mu.Unlock()
+		m.deliver(function, d)
+	}
+}
+
+// deliver hands one message to the function; a failed delivery is
+// redelivered after the visibility timeout, or dead-lettered.
+func (m *Memory) deliver(function string, d delivery) {
+	status := m.cfg.Deliver(m.ctx, function, d.body)
 	m.delivered.Add(1)
 	if status >= 200 && status < 300 {
 		return
@@ -142,9 +181,9 @@ func (m *Memory) deliver(function string, body []byte, sem chan struct{}, attemp
 	if m.ctx.Err() != nil {
 		return
 	}
-	if attempt >= m.cfg.MaxRetries {
+	if d.attempt >= m.cfg.MaxRetries {
 		m.deadLettered.Add(1)
-		dl := DeadLetter{Function: function, Body: string(body), LastStatus: status, Attempts: attempt + 1, At: time.Now().UTC()}
+		dl := DeadLetter{Function: function, Body: string(d.body), LastStatus: status, Attempts: d.attempt + 1, At: time.Now().UTC()}
 		m.mu.Lock()
 		m.dead = append(m.dead, dl)
 		m.mu.Unlock()
@@ -157,12 +196,12 @@ func (m *Memory) deliver(function string, body []byte, sem chan struct{}, attemp
 	m.wg.Add(1)
 	timer := time.NewTimer(m.cfg.VisibilityTimeout)
 	go func() {
+		defer m.wg.Done()
 		select {
 		case <-timer.C:
-			m.deliver(function, body, sem, attempt+1)
+			m.enqueue(function, delivery{body: d.body, attempt: d.attempt + 1})
 		case <-m.ctx.Done():
 			timer.Stop()
-			m.wg.Done()
 		}
 	}()
 }
