@@ -39,9 +39,26 @@ type createRunParams struct {
 // dagPaused tells whether the DAG is paused (locked until commit, see
 // store.RunInsert).
 func (e *Engine) createRun(ctx context.Context, tx *store.Tx, spec *dag.Spec, hash string, p createRunParams) (run store.Run, created, dagPaused bool, err error) {
+	ins, err := e.runInsert(spec, hash, p)
+	if err != nil {
+		return store.Run{}, false, false, err
+	}
+	run, created, dagPaused, err = tx.RunInsert(ctx, ins)
+	if err != nil {
+		return store.Run{}, false, false, fmt.Errorf("error creating run %s of %s: %w", ins.RunID, spec.DagID, err)
+	}
+	if !created {
+		return store.Run{}, false, false, nil
+	}
+	return run, true, dagPaused, nil
+}
+
+// runInsert is what createRun writes: the run (params resolved from its
+// conf) and its task instances.
+func (e *Engine) runInsert(spec *dag.Spec, hash string, p createRunParams) (*store.RunInsertParams, error) {
 	params, err := spec.ResolveParams(p.conf)
 	if err != nil {
-		return store.Run{}, false, false, &InputError{Msg: err.Error()}
+		return nil, &InputError{Msg: err.Error()}
 	}
 	conf := p.conf
 	if conf == nil {
@@ -57,18 +74,11 @@ func (e *Engine) createRun(ctx context.Context, tx *store.Tx, spec *dag.Spec, ha
 		t := &spec.Tasks[i]
 		seeds[i] = store.TaskSeed{TaskID: t.ID, Function: t.Function, MaxTries: spec.Policy(t).Retries + 1}
 	}
-	run, created, dagPaused, err = tx.RunInsert(ctx, &store.RunInsertParams{
+	return &store.RunInsertParams{
 		DagID: spec.DagID, RunID: p.runID, RunType: p.runType, VersionHash: hash,
 		LogicalDate: p.logical, DataIntervalStart: p.interval.Start, DataIntervalEnd: p.interval.End,
 		Conf: confJSON, Params: paramsJSON, Now: e.now(), Tasks: seeds,
-	})
-	if err != nil {
-		return store.Run{}, false, false, fmt.Errorf("error creating run %s of %s: %w", p.runID, spec.DagID, err)
-	}
-	if !created {
-		return store.Run{}, false, false, nil
-	}
-	return run, true, dagPaused, nil
+	}, nil
 }
 
 // TriggerParams asks for a manual run.
@@ -163,25 +173,31 @@ func (e *Engine) Backfill(ctx context.Context, dagID string, from, to time.Time)
 	var created []string
 	err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
 		created = nil
+		exists, err := tx.RunLogicalDatesAt(ctx, dagID, dates)
+		if err != nil {
+			return err
+		}
+		var ins []*store.RunInsertParams
 		for _, d := range dates {
-			exists, err := tx.RunExistsAt(ctx, dagID, d)
-			if err != nil {
-				return err
-			}
-			if exists {
+			if exists[d.UnixMicro()] {
 				continue
 			}
 			iv, err := spec.IntervalAt(d)
 			if err != nil {
 				return err
 			}
-			r, ok, _, err := e.createRun(ctx, tx, spec, spec.Hash(), createRunParams{runType: RunTypeBackfill, logical: d, interval: iv})
+			p, err := e.runInsert(spec, spec.Hash(), createRunParams{runType: RunTypeBackfill, logical: d, interval: iv})
 			if err != nil {
 				return err
 			}
-			if ok {
-				created = append(created, r.RunID)
-			}
+			ins = append(ins, p)
+		}
+		runs, err := tx.RunInsertMany(ctx, ins)
+		if err != nil {
+			return fmt.Errorf("error creating backfill runs of %s: %w", dagID, err)
+		}
+		for _, r := range runs {
+			created = append(created, r.RunID)
 		}
 		return nil
 	})

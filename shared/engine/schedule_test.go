@@ -190,6 +190,13 @@ func TestBackfill(t *testing.T) {
 	if n := b.queryInt("SELECT count(*) FROM dag_run WHERE state = 'success'"); n != 3 {
 		t.Errorf("%d runs succeeded, want 3", n)
 	}
+	// The same range again creates nothing.
+	if again, err := b.eng.Backfill(context.Background(), "bf", t0.Add(-3*time.Hour), t0.Add(-time.Hour)); err != nil || len(again) != 0 {
+		t.Errorf("second backfill created %v (err %v), want nothing", again, err)
+	}
+	if n := b.queryInt("SELECT count(*) FROM dag_run"); n != 3 {
+		t.Errorf("%d runs after the second backfill, want 3", n)
+	}
 	if _, err := b.eng.Backfill(context.Background(), "bf", t0, t0.Add(-time.Hour)); err == nil {
 		t.Error("reversed range accepted")
 	}

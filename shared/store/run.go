@@ -30,18 +30,22 @@ type TaskSeed struct {
 // commit: no unpause in between). created is false (and nothing is
 // written) when a run with that id exists already.
 func (t *Tx) RunInsert(ctx context.Context, p *RunInsertParams) (run Run, created, dagPaused bool, err error) {
+	run, err = scanRunWith(t.tx.QueryRow(ctx, q("RunInsert"), runInsertArgs(p)...), nil, []any{&dagPaused})
+	if err = notFound(err); err == ErrNotFound {
+		return run, false, false, nil
+	}
+	return run, err == nil, dagPaused, err
+}
+
+func runInsertArgs(p *RunInsertParams) []any {
 	ids := make([]string, len(p.Tasks))
 	fns := make([]string, len(p.Tasks))
 	tries := make([]int32, len(p.Tasks))
 	for i, s := range p.Tasks {
 		ids[i], fns[i], tries[i] = s.TaskID, s.Function, int32(s.MaxTries)
 	}
-	run, err = scanRunWith(t.tx.QueryRow(ctx, q("RunInsert"), p.DagID, p.RunID, p.RunType, p.VersionHash, p.LogicalDate,
-		p.DataIntervalStart, p.DataIntervalEnd, p.Conf, p.Params, p.Now, ids, fns, tries), nil, []any{&dagPaused})
-	if err = notFound(err); err == ErrNotFound {
-		return run, false, false, nil
-	}
-	return run, err == nil, dagPaused, err
+	return []any{p.DagID, p.RunID, p.RunType, p.VersionHash, p.LogicalDate,
+		p.DataIntervalStart, p.DataIntervalEnd, p.Conf, p.Params, p.Now, ids, fns, tries}
 }
 
 func scanRun(row pgx.Row) (Run, error) {
@@ -132,10 +136,49 @@ func (t *Tx) RunSetState(ctx context.Context, pk int64, state string, now time.T
 	return err
 }
 
-// RunExistsAt reports whether a scheduled or backfill run has that logical date.
-func (t *Tx) RunExistsAt(ctx context.Context, dagID string, logical time.Time) (ok bool, err error) {
-	err = t.tx.QueryRow(ctx, q("RunExistsAt"), dagID, logical).Scan(&ok)
-	return ok, err
+// RunLogicalDatesAt returns which of the dates (by UnixMicro) have a
+// scheduled or backfill run.
+func (t *Tx) RunLogicalDatesAt(ctx context.Context, dagID string, dates []time.Time) (map[int64]bool, error) {
+	rows, err := t.tx.Query(ctx, q("RunLogicalDatesAt"), dagID, dates)
+	if err != nil {
+		return nil, err
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(got))
+	for _, d := range got {
+		out[d.UnixMicro()] = true
+	}
+	return out, nil
+}
+
+// RunInsertMany creates several runs (see RunInsert) in one round trip
+// and returns those created (a run whose id exists already is skipped).
+func (t *Tx) RunInsertMany(ctx context.Context, ps []*RunInsertParams) ([]Run, error) {
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	b := &pgx.Batch{}
+	for _, p := range ps {
+		b.Queue(q("RunInsert"), runInsertArgs(p)...)
+	}
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
+	var out []Run
+	for range ps {
+		var paused bool
+		r, err := scanRunWith(br.QueryRow(), nil, []any{&paused})
+		if err = notFound(err); err == ErrNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, br.Close()
 }
 
 // RunGetByPK reads a run by its primary key.

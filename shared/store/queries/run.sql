@@ -71,8 +71,9 @@ SET state = $2,
     ended_at = CASE WHEN $2 IN ('success', 'failed') THEN $3 ELSE NULL END
 WHERE id = $1;
 
--- name: RunExistsAt
-SELECT EXISTS (SELECT 1 FROM dag_run WHERE dag_id = $1 AND logical_date = $2 AND run_type <> 'manual');
+-- name: RunLogicalDatesAt
+SELECT logical_date FROM dag_run
+WHERE dag_id = $1 AND run_type <> 'manual' AND logical_date = ANY($2::timestamptz[]);
 
 -- name: RunGetByPK
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
