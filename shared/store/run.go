@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -154,31 +155,29 @@ func (t *Tx) RunLogicalDatesAt(ctx context.Context, dagID string, dates []time.T
 	return out, nil
 }
 
-// RunInsertMany creates several runs (see RunInsert) in one round trip
-// and returns those created (a run whose id exists already is skipped).
+// RunInsertMany creates several runs of one DAG version with the same
+// tasks (a backfill) in one statement, and returns those created (a run
+// whose id exists already is skipped), in logical date order.
 func (t *Tx) RunInsertMany(ctx context.Context, ps []*RunInsertParams) ([]Run, error) {
 	if len(ps) == 0 {
 		return nil, nil
 	}
-	b := &pgx.Batch{}
-	for _, p := range ps {
-		b.Queue(q("RunInsert"), runInsertArgs(p)...)
-	}
-	br := t.tx.SendBatch(ctx, b)
-	defer br.Close()
-	var out []Run
-	for range ps {
-		var paused bool
-		r, err := scanRunWith(br.QueryRow(), nil, []any{&paused})
-		if err = notFound(err); err == ErrNotFound {
-			continue
+	first := ps[0]
+	n := len(ps)
+	runIDs, types := make([]string, n), make([]string, n)
+	logical, start, end := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
+	conf, params := make([]json.RawMessage, n), make([]json.RawMessage, n)
+	for i, p := range ps {
+		if p.DagID != first.DagID || p.VersionHash != first.VersionHash || len(p.Tasks) != len(first.Tasks) {
+			return nil, fmt.Errorf("RunInsertMany: run %s is not of %s@%s like the first", p.RunID, first.DagID, first.VersionHash)
 		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
+		runIDs[i], types[i] = p.RunID, p.RunType
+		logical[i], start[i], end[i] = p.LogicalDate, p.DataIntervalStart, p.DataIntervalEnd
+		conf[i], params[i] = p.Conf, p.Params
 	}
-	return out, br.Close()
+	a := runInsertArgs(first)
+	return t.runs(ctx, "RunInsertMany", first.DagID, runIDs, types, logical, start, end, conf, params,
+		first.VersionHash, first.Now, a[10], a[11], a[12])
 }
 
 // RunGetByPK reads a run by its primary key.

@@ -309,6 +309,40 @@ func benchChain(ctx context.Context, o options, logf func(string, ...any)) (Resu
 	return r, nil
 }
 
+// benchBackfill creates the chain's runs with one Backfill call (one
+// transaction for all of them, as River's InsertMany for its jobs), which
+// starts them at once (max_active_runs = runs).
+func benchBackfill(ctx context.Context, o options, logf func(string, ...any)) (Result, error) {
+	r := Result{Scenario: fmt.Sprintf("Engine: %s runs of a %d-task chain, created by one backfill (Backfill call → last run end)", thousands(o.ChainRuns), o.ChainLen),
+		Kind: "engine", Count: o.ChainRuns * o.ChainLen, Unit: "tasks"}
+	spec := chainSpec("bench_backfill", o.ChainLen, o.ChainRuns)
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	spec.Schedule, spec.StartDate = "0 * * * *", &base
+	b, err := newEngineBench(ctx, o, "backfill", spec)
+	if err != nil {
+		return r, err
+	}
+	defer b.close()
+	start := time.Now()
+	ids, err := b.eng.Backfill(ctx, "bench_backfill", base, base.Add(time.Duration(o.ChainRuns-1)*time.Hour))
+	if err != nil {
+		return r, err
+	}
+	if len(ids) != o.ChainRuns {
+		return r, fmt.Errorf("backfill created %d runs, want %d", len(ids), o.ChainRuns)
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("Backfill (creates the %d runs in one transaction, then starts them in another and publishes their first tasks) returned after %s",
+		o.ChainRuns, time.Since(start).Round(time.Millisecond)))
+	end, err := b.waitEnds(ctx, o.ChainRuns, start.Add(o.Timeout))
+	b.notes(&r)
+	if err != nil {
+		r.Notes = append(r.Notes, fmt.Sprintf("task states %v", b.taskCounts(context.Background())))
+		return r, err
+	}
+	r.Wall = end.Sub(start)
+	return r, nil
+}
+
 // benchSeq runs chain runs one after another: latency without queueing.
 func benchSeq(ctx context.Context, o options, logf func(string, ...any)) (Result, error) {
 	r := Result{Scenario: fmt.Sprintf("Engine: %d runs of a %d-task chain, one after another (unloaded)", o.SeqRuns, o.ChainLen),

@@ -92,7 +92,7 @@ func main() {
 	pool := flag.Int("pool", int(o.PoolConns), "engine store pool size")
 	flag.IntVar(&o.RiverWorker, "riverworkers", o.RiverWorker, "River MaxWorkers")
 	flag.DurationVar(&o.Timeout, "timeout", o.Timeout, "time limit of one scenario")
-	flag.StringVar(&o.Only, "only", "", "run only these scenarios: wide,chain,seq,river,river-default,source,source-existing")
+	flag.StringVar(&o.Only, "only", "", "run only these scenarios: wide,chain,backfill,seq,river,river-default,source,source-existing")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.BoolVar(&o.PGWait, "pgwait", false, "sample pg_stat_activity during engine scenarios and print where backends wait")
 	flag.BoolVar(&o.Trace, "trace", false, "count and time the engine's SQL statements (client-side pgx tracer)")
@@ -200,6 +200,11 @@ func Run(ctx context.Context, o options, logw io.Writer) (*Report, error) {
 		logf("chain: %d runs x %d tasks, triggered up front", o.ChainRuns, o.ChainLen)
 		meter = startCPU()
 		record(benchChain(ctx, o, logf))
+	}
+	if o.want("backfill") {
+		logf("chain: %d runs x %d tasks, created by one backfill", o.ChainRuns, o.ChainLen)
+		meter = startCPU()
+		record(benchBackfill(ctx, o, logf))
 	}
 	if o.want("seq") {
 		logf("chain, unloaded: %d runs x %d tasks, one after another", o.SeqRuns, o.ChainLen)

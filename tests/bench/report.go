@@ -297,6 +297,6 @@ func (rep *Report) Markdown() string {
 	}
 	b.WriteString("## How to run\n\n")
 	b.WriteString("```\nmake bench                                  # full run, writes tests/bench/RESULTS.md\ncd tests/bench && go run . -quick            # smoke run (1,000 tasks)\ncd tests/bench && go run . -only wide -cpuprofile cpu.out -pgwait   # profile one scenario\ncd tests/bench && go test ./...              # the quick run as a test\n```\n\n")
-	b.WriteString("Flags: `-inflight` (queue MaxInFlight), `-pool` (store pool), `-wide`, `-runs`, `-seqruns`, `-jobs`, `-riverworkers`, `-timeout`, `-only wide,chain,seq,river,river-default`, `-pgwait` (samples `pg_stat_activity` and prints where backends wait), `-trace` (counts and times the engine's statements), `-cpuprofile FILE`. The bench is its own Go module (`tests/bench/go.mod`, replace → ../..) so River never enters the platform's go.mod; `go vet ./...` and `go test ./...` at the root skip it.\n")
+	b.WriteString("Flags: `-inflight` (queue MaxInFlight), `-pool` (store pool), `-wide`, `-runs`, `-seqruns`, `-jobs`, `-riverworkers`, `-timeout`, `-only wide,chain,backfill,seq,river,river-default`, `-pgwait` (samples `pg_stat_activity` and prints where backends wait), `-trace` (counts and times the engine's statements), `-cpuprofile FILE`. The bench is its own Go module (`tests/bench/go.mod`, replace → ../..) so River never enters the platform's go.mod; `go vet ./...` and `go test ./...` at the root skip it.\n")
 	return b.String()
 }

@@ -20,6 +20,27 @@ WITH d AS (
 )
 SELECT r.*, coalesce((SELECT is_paused FROM d), false) FROM r;
 
+-- name: RunInsertMany
+-- RunInsert for several runs of one DAG version with the same tasks (a
+-- backfill): $2 to $8 pair up, one element per run; runs whose id exists
+-- already are skipped.
+WITH r AS (
+    INSERT INTO dag_run (dag_id, run_id, run_type, version_hash, state, logical_date,
+                         data_interval_start, data_interval_end, conf, params, queued_at, tasks_unfinished)
+    SELECT $1, v.run_id, v.run_type, $9, 'queued', v.logical_date, v.data_interval_start, v.data_interval_end,
+           v.conf, v.params, $10, cardinality($11::text[])
+    FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::jsonb[], $8::jsonb[])
+         AS v(run_id, run_type, logical_date, data_interval_start, data_interval_end, conf, params)
+    ON CONFLICT (dag_id, run_id) DO NOTHING
+    RETURNING id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
+              data_interval_end, conf, params, queued_at, started_at, ended_at
+), t AS (
+    INSERT INTO task_instance (run_pk, task_id, dag_id, run_id, function, state, max_tries)
+    SELECT r.id, t.task_id, r.dag_id, r.run_id, t.function, 'none', t.max_tries
+    FROM r, unnest($11::text[], $12::text[], $13::int[]) AS t(task_id, function, max_tries)
+)
+SELECT * FROM r ORDER BY logical_date, run_id;
+
 -- name: RunGet
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
        data_interval_end, conf, params, queued_at, started_at, ended_at
