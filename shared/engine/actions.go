@@ -49,7 +49,7 @@ func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
 		}
 		now := e.now()
 		for _, id := range ids {
-			if err := tx.TaskAttemptAbort(ctx, run.PK, id, now, "cleared while running"); err != nil {
+			if err := tx.TaskAttemptAbort(ctx, run.PK, id, string(planner.StateFailed), now, "cleared while running"); err != nil {
 				return err
 			}
 			if err := tx.TaskInstanceReset(ctx, run.PK, id, c.spec.Policy(c.spec.Task(id)).Retries); err != nil {
@@ -97,7 +97,7 @@ func (e *Engine) Mark(ctx context.Context, dagID, runID, taskID, state string) e
 			return fmt.Errorf("task %q of DAG %s: %w", taskID, dagID, ErrNotFound)
 		}
 		now := e.now()
-		if err := tx.TaskAttemptAbort(ctx, run.PK, taskID, now, "marked "+state+" while running"); err != nil {
+		if err := tx.TaskAttemptAbort(ctx, run.PK, taskID, state, now, "marked "+state+" while running"); err != nil {
 			return err
 		}
 		if err := tx.TaskInstanceMark(ctx, run.PK, taskID, state, now); err != nil {

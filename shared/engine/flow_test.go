@@ -342,3 +342,40 @@ func TestParallelFailuresFoldedOnce(t *testing.T) {
 		t.Errorf("%d attempts not completed exactly once", n)
 	}
 }
+
+// Marking a running task success (as Airflow's "mark success"): the task
+// and its attempt are success, the attempt's code is stopped (its
+// heartbeat finds the attempt no longer running) and its late completion
+// changes nothing; downstream tasks run.
+func TestMarkRunningTaskSuccess(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{dags: []string{"dag_id: mr\ntasks: [{id: x, function: block}, {id: y, function: noop, depends_on: [x]}]\n"},
+		lease: 300 * time.Millisecond})
+	b.blocked = make(chan string, 1)
+	ctx := context.Background()
+	run := b.trigger("mr", nil)
+	done := make(chan struct{})
+	go func() { b.pumpOne(); close(done) }()
+	<-b.blocked
+	if err := b.eng.Mark(ctx, "mr", run.RunID, "x", "success"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done: // the heartbeat stopped the attempt
+	case <-time.After(30 * time.Second):
+		t.Fatal("the marked attempt's code was not stopped")
+	}
+	b.pump()
+	d := b.doc("mr", run.RunID)
+	if got := states(d); d.State != "success" || got["x"] != "success" || got["y"] != "success" {
+		t.Fatalf("run %s, tasks %v", d.State, got)
+	}
+	var state, reason string
+	var completions int
+	if err := b.st.Pool.QueryRow(ctx, "SELECT state, error, completions FROM task_attempt WHERE task_id = 'x'").Scan(&state, &reason, &completions); err != nil {
+		t.Fatal(err)
+	}
+	if state != "success" || reason != "marked success while running" || completions != 1 {
+		t.Errorf("x's attempt: %s %q completions %d, want success, the reason, 1", state, reason, completions)
+	}
+}

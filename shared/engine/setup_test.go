@@ -50,6 +50,10 @@ type testBundle struct {
 	h     map[string]*runtime.Handler
 	execs sync.Map // "run|task|try" -> *atomic.Int32
 
+	// blocked, if set, receives the id of each task the block function
+	// starts.
+	blocked chan string
+
 	mu      sync.Mutex
 	pending []published
 	sent    []published
@@ -82,6 +86,9 @@ func (b *testBundle) testTasks() map[string]runtime.TaskFunc {
 		},
 		"block": func(ctx context.Context, t *runtime.Task) (any, error) {
 			count(t)
+			if b.blocked != nil {
+				b.blocked <- t.TaskID
+			}
 			<-ctx.Done()
 			return nil, ctx.Err()
 		},

@@ -258,8 +258,8 @@ func (t *Tx) TaskInstanceMark(ctx context.Context, runPK int64, taskID, state st
 }
 
 // TaskAttemptAbort ends a running attempt that was marked or cleared.
-func (t *Tx) TaskAttemptAbort(ctx context.Context, runPK int64, taskID string, now time.Time, reason string) error {
-	_, err := t.tx.Exec(ctx, q("TaskAttemptAbort"), runPK, taskID, now, reason)
+func (t *Tx) TaskAttemptAbort(ctx context.Context, runPK int64, taskID, state string, now time.Time, reason string) error {
+	_, err := t.tx.Exec(ctx, q("TaskAttemptAbort"), runPK, taskID, now, reason, state)
 	return err
 }
 

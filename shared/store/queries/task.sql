@@ -127,8 +127,9 @@ SET state = $3, ended_at = $4, lease_expires_at = NULL, next_retry_at = NULL,
 WHERE run_pk = $1 AND task_id = $2;
 
 -- name: TaskAttemptAbort
--- An attempt whose task was marked or cleared while it ran.
-UPDATE task_attempt SET state = 'failed', ended_at = $3, error = $4, completions = completions + 1
+-- An attempt whose task was marked or cleared while it ran: it ends in the
+-- state given ($5: the state marked, failed when cleared), with the reason.
+UPDATE task_attempt SET state = $5, ended_at = $3, error = $4, completions = completions + 1
 WHERE run_pk = $1 AND task_id = $2 AND state = 'running';
 
 -- name: TaskAttemptList
