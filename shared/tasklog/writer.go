@@ -111,9 +111,15 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// firstFlush is when a running attempt's log is first uploaded (unless
+// FlushInterval is shorter): its first lines show in the web within a
+// second, not after a whole interval. A task that ends sooner uploads its
+// log once, at Close.
+const firstFlush = 500 * time.Millisecond
+
 func (w *Writer) loop() {
 	defer close(w.done)
-	t := time.NewTicker(w.cfg.FlushInterval)
+	t := time.NewTimer(min(firstFlush, w.cfg.FlushInterval))
 	defer t.Stop()
 	for {
 		select {
@@ -123,6 +129,7 @@ func (w *Writer) loop() {
 			if err := w.Flush(context.Background()); err != nil {
 				w.cfg.Logger.Warn("log upload failed; retrying at the next flush", "key", w.key, "error", err)
 			}
+			t.Reset(w.cfg.FlushInterval)
 		}
 	}
 }

@@ -95,3 +95,23 @@ func TestKeys(t *testing.T) {
 		t.Error("try 0 has no log")
 	}
 }
+
+// A running attempt's first lines are uploaded within a second, whatever
+// the flush interval; then at each interval.
+func TestFirstLinesUploadedSoon(t *testing.T) {
+	t.Parallel()
+	c := s3Server(t)
+	flushed := make(chan int, 10)
+	key := Key("d", "manual__y", "t", 1)
+	w := Open(Config{Client: c, Bucket: "logs", FlushInterval: time.Hour, OnFlush: func(_ string, n int) { flushed <- n }}, key)
+	defer w.Close(context.Background())
+	fmt.Fprintf(w, "starting\n")
+	select {
+	case <-flushed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first lines were not uploaded before the (hour-long) interval")
+	}
+	if got := read(t, c, key); got != "starting\n" {
+		t.Fatalf("running log %q", got)
+	}
+}
