@@ -87,7 +87,11 @@ func (s *server) attempt(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	v := attemptView{DagID: dagID, RunID: runID, TaskID: taskID, TI: d.TI,
 		RunLink: rc.link("dags", dagID, "runs", runID), GridLink: rc.link("dags", dagID),
 		ClearLink: rc.link("dags", dagID, "runs", runID, "clear"), MarkLink: self + "/mark"}
-	want, _ := strconv.Atoi(r.URL.Query().Get("try"))
+	want, ok := tryParam(r)
+	if !ok {
+		s.errorPage(w, r, rc, http.StatusBadRequest, "Bad request", "try must be an attempt number (1, 2, …).")
+		return
+	}
 	now := s.cfg.Now()
 	for _, a := range d.Attempts {
 		row := attemptRow{Attempt: a, Link: withQuery(self, url.Values{"try": {strconv.Itoa(a.TryNumber)}})}
@@ -220,10 +224,22 @@ func (s *server) apiTask(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		return
 	}
 	ti := d.TI
+	want, ok := tryParam(r)
+	if !ok {
+		s.errorPage(w, r, rc, http.StatusBadRequest, "Bad request", "try must be an attempt number (1, 2, …).")
+		return
+	}
 	attempts := make([]apiAttempt, 0, len(d.Attempts))
 	for _, a := range d.Attempts {
+		if want != 0 && a.TryNumber != want {
+			continue
+		}
 		attempts = append(attempts, apiAttempt{TryNumber: a.TryNumber, State: a.State, StartedAt: a.StartedAt.UTC(),
 			EndedAt: a.EndedAt.UTC(), Error: a.Error, LogKey: logKey(dagID, runID, taskID, a)})
+	}
+	if want != 0 && len(attempts) == 0 {
+		s.errorPage(w, r, rc, http.StatusNotFound, "Not found", "This task has no attempt "+strconv.Itoa(want)+".")
+		return
 	}
 	var result json.RawMessage
 	if len(ti.Result) > 0 {
@@ -233,6 +249,17 @@ func (s *server) apiTask(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		"function": ti.Function, "state": ti.State, "try_number": ti.TryNumber, "max_tries": ti.MaxTries,
 		"queued_at": nilTime(ti.QueuedAt), "started_at": nilTime(ti.StartedAt), "ended_at": nilTime(ti.EndedAt),
 		"next_retry_at": nilTime(ti.NextRetryAt), "error": ti.Error, "result": result, "attempts": attempts})
+}
+
+// tryParam reads ?try=N (0 when absent: the latest attempt); ok is false
+// when it is not a positive number.
+func tryParam(r *http.Request) (int, bool) {
+	v := r.URL.Query().Get("try")
+	if v == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil && n > 0
 }
 
 func nilTime(t time.Time) *time.Time {

@@ -170,6 +170,23 @@ func TestBearerTokenOpensTheAPI(t *testing.T) {
 			t.Errorf("GET %s: %d %.200s", path, resp.code, resp.body)
 		}
 	}
+	// ?try=N narrows the task's attempts to that one.
+	f.pump()
+	taskPath := "/api/v1/dags/demo/dagRuns/" + run + "/taskInstances/extract"
+	var one struct {
+		Attempts []struct {
+			TryNumber int `json:"try_number"`
+		} `json:"attempts"`
+	}
+	if resp := f.do(c, "GET", taskPath+"?try=1", nil, bearer); resp.code != http.StatusOK ||
+		json.Unmarshal([]byte(resp.body), &one) != nil || len(one.Attempts) != 1 || one.Attempts[0].TryNumber != 1 {
+		t.Errorf("try=1: %d %.300s", resp.code, resp.body)
+	}
+	for q, code := range map[string]int{"?try=9": http.StatusNotFound, "?try=x": http.StatusBadRequest, "?try=0": http.StatusBadRequest} {
+		if resp := f.do(c, "GET", taskPath+q, nil, bearer); resp.code != code || !strings.Contains(resp.body, `"error"`) {
+			t.Errorf("%s: %d %.200s, want %d", q, resp.code, resp.body, code)
+		}
+	}
 	for _, h := range []string{"Bearer wrong", "Bearer ", "Basic " + apiToken, "Bearer unused-token-1x"} {
 		if resp := f.do(c, "GET", "/api/v1/dags", nil, map[string]string{"Authorization": h}); resp.code != http.StatusUnauthorized {
 			t.Errorf("Authorization %q: %d", h, resp.code)
