@@ -20,6 +20,9 @@ const (
 	ExitOK       = 0 // success
 	ExitFailed   = 1 // the run failed, or the harness could not work
 	ExitBadInput = 2 // unknown DAG or function, bad flags, --conf, DAG files
+	// ExitInterrupted is a shell's code for a command ended by Ctrl-C
+	// (128 + SIGINT): dag run was interrupted before its run ended.
+	ExitInterrupted = 130
 )
 
 // Main holds what a command reads and writes.
@@ -60,7 +63,7 @@ Commands:
   serve [--addr 127.0.0.1:8080] [--dags DIR]...     run everything; prints URLs and login
   dag run DAG_ID [--conf JSON] [--dags DIR]... [--json] [--timeout 10m]
                                                      one run to its end, even if the DAG is paused
-                                                     (exit 0 success, 1 failed, 2 bad input)
+                                                     (exit 0 success, 1 failed, 2 bad input, 130 Ctrl-C)
   dag validate [--dags DIR]...                       check every DAG file
   dag list [--dags DIR]...                           list the DAGs
   invoke FUNCTION [--data JSON|@file]                one request; prints status and body

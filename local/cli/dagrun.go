@@ -20,7 +20,7 @@ const pollEvery = 100 * time.Millisecond
 
 // dagRun triggers one run in-process, even if the DAG is paused (as
 // `airflow dags test`), and waits for its end: exit 0 success, 1 failed
-// (or not ended in time), 2 bad input.
+// (or not ended in time), 2 bad input, 130 interrupted (Ctrl-C).
 func (m *Main) dagRun(ctx context.Context, args []string) int {
 	var pf platformFlags
 	var confText string
@@ -85,6 +85,11 @@ func (m *Main) dagRun(ctx context.Context, args []string) int {
 		fmt.Fprintf(live, "dag %s: run %s\n", dagID, run.RunID)
 	}
 	doc, err := waitRun(ctx, p.Deps.Engine, dagID, run.RunID, timeout, prog)
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintf(m.Stderr, "interrupted: run %s of DAG %s did not end (%s); it stays in the database, `go run ./local serve` carries it on\n",
+			run.RunID, dagID, orUnknown(doc.State))
+		return ExitInterrupted
+	}
 	if err != nil {
 		return m.failed("run %s of DAG %s: %s", run.RunID, dagID, oneLine(err.Error()))
 	}

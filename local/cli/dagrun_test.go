@@ -108,6 +108,46 @@ tasks:
 	}
 }
 
+// Ctrl-C (the command's context cancelled) while the run goes on: exit
+// 130, a message saying the run was left unfinished.
+func TestDagRunInterruptedExits130(t *testing.T) {
+	t.Parallel()
+	called := make(chan struct{}, 1)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case called <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	dir := writeDag(t, `
+dag_id: cli_interrupt
+tasks:
+  - {id: slow, function: http, retries: 0, args: {url: "`+srv.URL+`"}}
+`)
+	env, _ := harnesstest.Env(t, nil)
+	var out, errb bytes.Buffer
+	m := &Main{Env: env, Stdout: &out, Stderr: &errb}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-called // the task is running
+		cancel()
+	}()
+	code := m.Run(ctx, []string{"dag", "run", "cli_interrupt", "--dags", dir, "--s3-dir", t.TempDir(), "--grace", "100ms"})
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want 130; stderr: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "interrupted: run manual__") || !strings.Contains(errb.String(), "serve") {
+		t.Errorf("stderr %q", errb.String())
+	}
+}
+
 func TestDagRunSummaryWithoutJSON(t *testing.T) {
 	t.Parallel()
 	dir := writeDag(t, "dag_id: cli_text\ntasks: [{id: only, function: noop}]\n")

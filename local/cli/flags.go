@@ -39,6 +39,7 @@ type platformFlags struct {
 	serverless, s3Dir      string
 	s3Addr                 string
 	tick, visibility       time.Duration
+	grace                  time.Duration
 	duplicate, drop, crash rateFlag
 	seed                   uint64
 	verbose                bool
@@ -51,6 +52,7 @@ func (p *platformFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.s3Addr, "s3-addr", "", "`HOST:PORT` of the embedded S3 (default: the port after --addr's; unused when S3_ENDPOINT is set)")
 	fs.DurationVar(&p.tick, "tick", 2*time.Second, "in-process coordinator tick interval, on top of serverless.yml's cron")
 	fs.DurationVar(&p.visibility, "visibility-timeout", harness.DefaultVisibilityTimeout, "queue redelivery delay after a failed delivery")
+	fs.DurationVar(&p.grace, "grace", 10*time.Second, "on Ctrl-C, how long tasks in flight get to finish before they are cut")
 	fs.Var(&p.duplicate, "duplicate-rate", "chaos: deliver a message twice with probability `F`")
 	fs.Var(&p.drop, "drop-rate", "chaos: lose a publish with probability `F`")
 	fs.Var(&p.crash, "crash-rate", "chaos: abort a task attempt mid-run with probability `F`")
@@ -61,7 +63,7 @@ func (p *platformFlags) register(fs *flag.FlagSet) {
 func (p *platformFlags) config(m *Main) harness.Config {
 	return harness.Config{
 		Env: m.Env, DagDirs: p.dags, Serverless: p.serverless, S3Dir: p.s3Dir, S3Addr: p.s3Addr,
-		Tick: p.tick, VisibilityTimeout: p.visibility,
+		Tick: p.tick, VisibilityTimeout: p.visibility, ShutdownGrace: p.grace,
 		Chaos: harness.Chaos{DuplicateRate: float64(p.duplicate), DropRate: float64(p.drop), CrashRate: float64(p.crash), Seed: p.seed},
 	}
 }
