@@ -197,3 +197,11 @@ func (t *Tx) RunSetUnfinished(ctx context.Context, pk int64, n int) error {
 	_, err := t.tx.Exec(ctx, q("RunSetUnfinished"), pk, n)
 	return err
 }
+
+// RunListBefore returns a DAG's runs that come after the cursor
+// (before, beforeID) in RunList's order (logical_date DESC, id DESC): the
+// runs before that date, and those at that date with an id below
+// beforeID (0: none of them). Newest first, at most limit.
+func (t *Tx) RunListBefore(ctx context.Context, dagID string, before time.Time, beforeID int64, limit int) ([]Run, error) {
+	return t.runs(ctx, "RunListBefore", dagID, before, beforeID, limit)
+}

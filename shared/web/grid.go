@@ -7,6 +7,7 @@ import (
 	"html"
 	"html/template"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,64 @@ type grid struct {
 	// Runs oldest first (left to right); Tasks in the DAG's order.
 	Runs  []gridRun
 	Tasks []gridTask
+	// Next is where the following (older) page starts, when the page is
+	// full (older runs may exist); zero otherwise.
+	Next gridCursor
+}
+
+// gridCursor is a position in a DAG's runs in RunList's order
+// (logical_date DESC, id DESC): a page shows the runs after it. The zero
+// cursor shows the latest runs. Unlike a date alone, the id cannot skip
+// nor repeat runs that share a logical date across pages.
+type gridCursor struct {
+	Before time.Time
+	// BeforeID: the runs at Before with a smaller id come too (0: none).
+	BeforeID int64
+}
+
+func (c gridCursor) IsZero() bool { return c.Before.IsZero() }
+
+// values is the cursor as the grid's URL parameters (?before=&before_id=).
+func (c gridCursor) values() url.Values {
+	v := url.Values{"before": {c.Before.UTC().Format(time.RFC3339Nano)}}
+	if c.BeforeID > 0 {
+		v.Set("before_id", strconv.FormatInt(c.BeforeID, 10))
+	}
+	return v
+}
+
+// apiCursor is a cursor in the API's grid ("next").
+type apiCursor struct {
+	Before   time.Time `json:"before"`
+	BeforeID int64     `json:"before_id,omitempty"`
+}
+
+// gridCursorOf reads ?before= (an RFC 3339 logical date, as Airflow's
+// base_date: the runs strictly before it) and ?before_id= (a run's id,
+// from a page's "next": also the runs at that date with a smaller id).
+// Its errors are messages for the user.
+func gridCursorOf(r *http.Request) (gridCursor, error) {
+	q := r.URL.Query()
+	raw, rawID := q.Get("before"), q.Get("before_id")
+	var c gridCursor
+	if raw == "" {
+		if rawID != "" {
+			return c, errors.New("before_id needs before (the logical date it goes with).")
+		}
+		return c, nil
+	}
+	// A "+02:00" offset arrives as " 02:00" when not escaped in the URL.
+	t, err := time.Parse(time.RFC3339Nano, strings.ReplaceAll(raw, " ", "+"))
+	if err != nil {
+		return c, fmt.Errorf("before=%q is not an RFC 3339 date, like 2026-01-02T15:04:05Z.", clip(raw))
+	}
+	c.Before = t.UTC()
+	if rawID != "" {
+		if c.BeforeID, err = strconv.ParseInt(rawID, 10, 64); err != nil || c.BeforeID <= 0 {
+			return c, fmt.Errorf("before_id=%q is not a run id (a positive integer).", clip(rawID))
+		}
+	}
+	return c, nil
 }
 
 type gridRun struct {
@@ -66,10 +125,10 @@ func (s *server) gridRuns(r *http.Request) int {
 	return min(n, maxGridRuns)
 }
 
-// loadGrid reads the latest n runs and their task instances: two queries
-// (dag_run_by_dag index, then the task_instance primary key), whatever
-// the DAG's history.
-func (s *server) loadGrid(ctx context.Context, rc *reqCtx, dagID string, n int) (*grid, error) {
+// loadGrid reads n runs after the cursor (the latest when zero) and their
+// task instances: two queries (dag_run_by_dag index, then the
+// task_instance primary key), whatever the DAG's history or the page.
+func (s *server) loadGrid(ctx context.Context, rc *reqCtx, dagID string, n int, cur gridCursor) (*grid, error) {
 	g := &grid{DagID: dagID}
 	var runs []store.Run
 	var cells []store.Cell
@@ -86,7 +145,12 @@ func (s *server) loadGrid(ctx context.Context, rc *reqCtx, dagID string, n int) 
 			g.Deployed, g.Description = true, spec.Description
 			_, g.NextRunAt = nextRun(spec, d.LastIntervalEnd, s.cfg.Now())
 		}
-		if runs, err = tx.RunList(ctx, dagID, n); err != nil {
+		if cur.IsZero() {
+			runs, err = tx.RunList(ctx, dagID, n)
+		} else {
+			runs, err = tx.RunListBefore(ctx, dagID, cur.Before, cur.BeforeID, n)
+		}
+		if err != nil {
 			return err
 		}
 		pks := make([]int64, len(runs))
@@ -98,6 +162,10 @@ func (s *server) loadGrid(ctx context.Context, rc *reqCtx, dagID string, n int) 
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(runs) == n && n > 0 {
+		oldest := runs[n-1]
+		g.Next = gridCursor{Before: oldest.LogicalDate.UTC(), BeforeID: oldest.PK}
 	}
 	col := map[int64]int{}
 	for i := len(runs) - 1; i >= 0; i-- {
@@ -180,18 +248,48 @@ type gridView struct {
 	// while a shown run is queued or running (0: never).
 	Latest  string
 	Refresh int
+	// Paged: the page shows older runs (?before=); Cursor is its
+	// position, kept when the number of runs changes.
+	Paged  bool
+	Cursor url.Values
+	// OlderLink pages back (when the page is full), NewestLink returns to
+	// the latest runs (when Paged).
+	OlderLink, NewestLink string
+}
+
+// gridPage reads a grid request's ?runs= and cursor; false when it
+// answered a bad cursor with a 400.
+func (s *server) gridPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) (n int, cur gridCursor, ok bool) {
+	cur, err := gridCursorOf(r)
+	if err != nil {
+		s.errorPage(w, r, rc, http.StatusBadRequest, "Bad request", err.Error())
+		return 0, cur, false
+	}
+	return s.gridRuns(r), cur, true
 }
 
 func (s *server) grid(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	dagID := r.PathValue("dag_id")
-	n := s.gridRuns(r)
-	g, err := s.loadGrid(r.Context(), rc, dagID, n)
+	n, cur, ok := s.gridPage(w, r, rc)
+	if !ok {
+		return
+	}
+	g, err := s.loadGrid(r.Context(), rc, dagID, n, cur)
 	if err != nil {
 		s.fail(w, r, rc, err)
 		return
 	}
 	v := gridView{grid: g, N: n, Choices: []int{10, 25, 50, 100},
 		Self: rc.link("dags", dagID), TriggerLink: rc.link("dags", dagID, "trigger"), PauseLink: rc.link("dags", dagID, "pause")}
+	runs := strconv.Itoa(n)
+	if !g.Next.IsZero() {
+		q := g.Next.values()
+		q.Set("runs", runs)
+		v.OlderLink = v.Self + "?" + q.Encode()
+	}
+	if !cur.IsZero() {
+		v.Paged, v.Cursor, v.NewestLink = true, cur.values(), v.Self+"?runs="+runs
+	}
 	for _, run := range g.Runs {
 		v.Latest = run.State
 		if run.State == "queued" || run.State == "running" {
@@ -218,7 +316,11 @@ type apiGridInstance struct {
 
 func (s *server) apiGrid(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	dagID := r.PathValue("dag_id")
-	g, err := s.loadGrid(r.Context(), rc, dagID, s.gridRuns(r))
+	n, cur, ok := s.gridPage(w, r, rc)
+	if !ok {
+		return
+	}
+	g, err := s.loadGrid(r.Context(), rc, dagID, n, cur)
 	if err != nil {
 		s.fail(w, r, rc, err)
 		return
@@ -239,6 +341,12 @@ func (s *server) apiGrid(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		}
 		runs = append(runs, out)
 	}
+	// next is the cursor of the older page (?before=&before_id=), null
+	// when this page is not full.
+	var next *apiCursor
+	if !g.Next.IsZero() {
+		next = &apiCursor{Before: g.Next.Before, BeforeID: g.Next.BeforeID}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"dag_id": dagID, "is_paused": g.IsPaused, "task_ids": ids,
-		"dag_runs": runs, "total_entries": len(runs)})
+		"dag_runs": runs, "total_entries": len(runs), "next": next})
 }

@@ -114,9 +114,19 @@ SET state = v.state,
     started_at = CASE WHEN v.state = 'running' THEN coalesce(d.started_at, $3) ELSE d.started_at END,
     ended_at = CASE WHEN v.state IN ('success', 'failed') THEN $3 ELSE NULL END
 FROM unnest($1::bigint[], $2::text[]) AS v(id, state)
-WHERE d.id = v.id;
+WHERE d.id = v.id AND d.id = ANY($1::bigint[]); -- an index scan, not a scan of dag_run
 
 -- name: RunSetUnfinishedMany
 UPDATE dag_run d SET tasks_unfinished = v.n
 FROM unnest($1::bigint[], $2::int[]) AS v(id, n)
-WHERE d.id = v.id AND d.tasks_unfinished <> v.n;
+WHERE d.id = v.id AND d.tasks_unfinished <> v.n AND d.id = ANY($1::bigint[]);
+
+-- name: RunListBefore
+-- A page of a DAG's older runs, newest first as RunList: those before the
+-- cursor ($2, $3) in (logical_date, id) order, i.e. before $2, or at $2
+-- with an id below $3 ($3 = 0: strictly before $2). Read through the
+-- dag_run_by_dag index from $2 down.
+SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
+       data_interval_end, conf, params, queued_at, started_at, ended_at
+FROM dag_run WHERE dag_id = $1 AND logical_date <= $2 AND (logical_date < $2 OR id < $3)
+ORDER BY logical_date DESC, id DESC LIMIT $4;
