@@ -103,3 +103,34 @@ func (t *Tx) TaskAttemptGetByLogKey(ctx context.Context, p *TaskAttemptGetByLogK
 	}
 	return taskID, a, notFound(err)
 }
+
+// TaskAttemptListByRunParams names a run.
+type TaskAttemptListByRunParams struct {
+	DagID, RunID string
+}
+
+// TaskAttempt is an attempt with its task's id.
+type TaskAttempt struct {
+	TaskID string
+	Attempt
+}
+
+// TaskAttemptListByRun returns every attempt of a run, by task id then
+// try number, in one query (none when the run does not exist).
+func (t *Tx) TaskAttemptListByRun(ctx context.Context, p *TaskAttemptListByRunParams) ([]TaskAttempt, error) {
+	rows, err := t.tx.Query(ctx, q("TaskAttemptListByRun"), p.DagID, p.RunID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (TaskAttempt, error) {
+		var a TaskAttempt
+		var ended *time.Time
+		var errText *string
+		err := r.Scan(&a.TaskID, &a.TryNumber, &a.State, &a.StartedAt, &ended, &errText, &a.RequestID, &a.LogKey, &a.Completions)
+		a.EndedAt = ts(ended)
+		if errText != nil {
+			a.Error = *errText
+		}
+		return a, err
+	})
+}

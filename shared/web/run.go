@@ -1,10 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/lvao/dataplatform/shared/engine"
+	"github.com/lvao/dataplatform/shared/store"
 )
 
 // runView is the run page's data.
@@ -22,23 +24,39 @@ type runView struct {
 	Paused bool
 }
 
-// ganttRow is one task's bar: X and W in 0…1000 of the run's span (the
-// SVG's viewBox), so the page needs no inline style (CSP).
+// ganttRow is one task of the Gantt: its state and duration (of its
+// last attempt) and one bar per attempt.
 type ganttRow struct {
 	TaskID   string
 	State    string
 	Try      int
-	Start    time.Time
-	End      time.Time
 	Duration time.Duration
-	X, W     float64
-	HasBar   bool
+	Bars     []ganttBar
 	Link     string
+}
+
+// ganttBar is one attempt's bar: X and W in 0…1000 of the run's span (the
+// SVG's viewBox), so the page needs no inline style (CSP).
+type ganttBar struct {
+	Try        int
+	State      string
+	Start, End time.Time
+	X, W       float64
+	Title      string
 }
 
 func (s *server) run(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	dagID, runID := r.PathValue("dag_id"), r.PathValue("run_id")
 	doc, err := s.cfg.Engine.GetRun(r.Context(), dagID, runID)
+	if err != nil {
+		s.fail(w, r, rc, err)
+		return
+	}
+	var attempts []store.TaskAttempt
+	err = s.cfg.Store.Read(r.Context(), func(tx *store.Tx) (err error) {
+		attempts, err = tx.TaskAttemptListByRun(r.Context(), &store.TaskAttemptListByRunParams{DagID: dagID, RunID: runID})
+		return err
+	})
 	if err != nil {
 		s.fail(w, r, rc, err)
 		return
@@ -59,47 +77,73 @@ func (s *server) run(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	if doc.State == "queued" {
 		v.Paused = s.dagPaused(r.Context(), dagID)
 	}
-	v.Gantt, v.Span = gantt(doc, now, rc)
+	v.Gantt, v.Span = gantt(doc, attempts, now, rc)
 	s.render(w, r, rc, http.StatusOK, "run", runID, v)
 }
 
-// gantt lays out each task's last attempt over the run's span: from the
-// first start to the last end (now for tasks still running).
-func gantt(doc engine.RunDoc, now time.Time, rc *reqCtx) ([]ganttRow, time.Duration) {
+// gantt lays out every attempt of each task (attempts by task id then try
+// number) over the run's span: from the first start to the last end (now
+// for attempts still running). A task with no attempt row but a start
+// time gets one bar from its task instance.
+func gantt(doc engine.RunDoc, attempts []store.TaskAttempt, now time.Time, rc *reqCtx) ([]ganttRow, time.Duration) {
+	byTask := map[string][]store.TaskAttempt{}
+	for _, a := range attempts {
+		byTask[a.TaskID] = append(byTask[a.TaskID], a)
+	}
 	var from, to time.Time
+	add := func(row *ganttRow, try int, state string, start, end time.Time) {
+		if end.IsZero() {
+			end = now // still running
+		}
+		if end.Before(start) { // a clock behind the attempt's start
+			end = start
+		}
+		row.Bars = append(row.Bars, ganttBar{Try: try, State: state, Start: start, End: end,
+			Title: fmt.Sprintf("%s · try %d · %s · %s", row.TaskID, try, state, duration(end.Sub(start)))})
+		if from.IsZero() || start.Before(from) {
+			from = start
+		}
+		if end.After(to) {
+			to = end
+		}
+	}
 	rows := make([]ganttRow, len(doc.Tasks))
 	for i, t := range doc.Tasks {
 		row := ganttRow{TaskID: t.TaskID, State: t.State, Try: t.TryNumber,
 			Link: rc.link("dags", doc.DagID, "runs", doc.RunID, "tasks", t.TaskID)}
 		if t.StartedAt != nil {
-			row.Start, row.End, row.HasBar = *t.StartedAt, now, true
+			end := now
 			if t.EndedAt != nil && !t.EndedAt.Before(*t.StartedAt) {
-				row.End = *t.EndedAt
+				end = *t.EndedAt
 			}
-			row.Duration = row.End.Sub(row.Start)
-			if from.IsZero() || row.Start.Before(from) {
-				from = row.Start
+			row.Duration = end.Sub(*t.StartedAt)
+		}
+		for _, a := range byTask[t.TaskID] {
+			add(&row, a.TryNumber, a.State, a.StartedAt, a.EndedAt)
+		}
+		if len(row.Bars) == 0 && t.StartedAt != nil {
+			var end time.Time
+			if t.EndedAt != nil {
+				end = *t.EndedAt
 			}
-			if row.End.After(to) {
-				to = row.End
-			}
+			add(&row, t.TryNumber, t.State, *t.StartedAt, end)
 		}
 		rows[i] = row
 	}
 	span := to.Sub(from)
 	for i := range rows {
-		if !rows[i].HasBar {
-			continue
-		}
-		if span <= 0 {
-			rows[i].X, rows[i].W = 0, 1000
-			continue
-		}
-		rows[i].X = 1000 * float64(rows[i].Start.Sub(from)) / float64(span)
-		// A bar stays visible however short the task was.
-		rows[i].W = max(4, 1000*float64(rows[i].Duration)/float64(span))
-		if rows[i].X+rows[i].W > 1000 {
-			rows[i].X = 1000 - rows[i].W
+		for j := range rows[i].Bars {
+			b := &rows[i].Bars[j]
+			if span <= 0 {
+				b.X, b.W = 0, 1000
+				continue
+			}
+			b.X = 1000 * float64(b.Start.Sub(from)) / float64(span)
+			// A bar stays visible however short the attempt was.
+			b.W = max(4, 1000*float64(b.End.Sub(b.Start))/float64(span))
+			if b.X+b.W > 1000 {
+				b.X = 1000 - b.W
+			}
 		}
 	}
 	return rows, span

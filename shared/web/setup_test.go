@@ -3,12 +3,14 @@ package web_test
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,13 +88,26 @@ type fixture struct {
 	base    string // the web's URL, prefix included
 }
 
+// flakyYAML is a DAG whose task fails its first try, then succeeds: the
+// fixture's task function fails the try named by the args' fail_on_try.
+var flakyYAML = `dag_id: flaky
+tasks:
+  - {id: first, function: noop}
+  - {id: flaky, function: noop, depends_on: [first], retries: 1, retry_delay: 0s, args: {fail_on_try: 1}}
+`
+
 // newFixture starts a store in its own schema, an engine, gofakes3, the
 // coordinator's handler (checking X-Auth-Token) and the web handler
-// mounted under /functions/web/ as the harness mounts functions.
-func newFixture(t *testing.T) *fixture {
+// mounted under /functions/web/ as the harness mounts functions. The
+// DAGs are demo and nightly, and extraDags (YAML documents) if any.
+func newFixture(t *testing.T, extraDags ...string) *fixture {
 	t.Helper()
+	files := fstest.MapFS{"demo.yaml": {Data: []byte(demoYAML)}, "nightly.yaml": {Data: []byte(nightlyYAML)}}
+	for i, y := range extraDags {
+		files[fmt.Sprintf("extra%d.yaml", i)] = &fstest.MapFile{Data: []byte(y)}
+	}
 	set, err := dag.Load(dag.ValidateOptions{Functions: map[string]bool{"noop": true}},
-		dag.Source{FS: fstest.MapFS{"demo.yaml": {Data: []byte(demoYAML)}, "nightly.yaml": {Data: []byte(nightlyYAML)}}, Dir: ".", Name: "t"})
+		dag.Source{FS: files, Dir: ".", Name: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +133,9 @@ func newFixture(t *testing.T) *fixture {
 	f.task = runtime.NewHandler(runtime.Config{Engine: f.eng, Function: "noop",
 		Task: func(ctx context.Context, task *runtime.Task) (any, error) {
 			task.Logger.Info(logLine, "task", task.TaskID)
+			if fmt.Sprint(task.Args["fail_on_try"]) == strconv.Itoa(task.TryNumber) {
+				return nil, fmt.Errorf("failing try %d on purpose", task.TryNumber)
+			}
 			return nil, nil
 		},
 		Logs: func(ctx context.Context, key string) runtime.LogWriter {

@@ -24,3 +24,11 @@ FROM task_instance WHERE run_pk = ANY($1::bigint[]);
 -- The attempt of a run whose log is at that key (log requests name keys).
 SELECT task_id, try_number, state, started_at, ended_at, error, request_id, log_key, completions
 FROM task_attempt WHERE run_pk = $1 AND log_key = $2 AND log_key <> '';
+
+-- name: TaskAttemptListByRun
+-- Every attempt of a run (the run page's Gantt), by task then try: one
+-- scan of the task_attempt primary key.
+SELECT a.task_id, a.try_number, a.state, a.started_at, a.ended_at, a.error, a.request_id, a.log_key, a.completions
+FROM task_attempt a
+WHERE a.run_pk = (SELECT id FROM dag_run WHERE dag_id = $1 AND run_id = $2)
+ORDER BY a.task_id, a.try_number;
