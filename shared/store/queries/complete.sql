@@ -133,7 +133,7 @@ WITH req AS (
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::timestamptz[], $5::text[])
         WITH ORDINALITY AS q(run_pk, task_id, try_number, ended_at, result, idx)
 ), locked AS MATERIALIZED (
-    SELECT id FROM dag_run WHERE id IN (SELECT run_pk FROM req) FOR NO KEY UPDATE SKIP LOCKED
+    SELECT id FROM dag_run WHERE id = ANY($1::bigint[]) FOR NO KEY UPDATE SKIP LOCKED
 ), t AS (
     UPDATE task_instance t
     SET state = 'success', ended_at = req.ended_at, next_retry_at = NULL, lease_expires_at = NULL,

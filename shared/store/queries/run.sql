@@ -114,12 +114,12 @@ SET state = v.state,
     started_at = CASE WHEN v.state = 'running' THEN coalesce(d.started_at, $3) ELSE d.started_at END,
     ended_at = CASE WHEN v.state IN ('success', 'failed') THEN $3 ELSE NULL END
 FROM unnest($1::bigint[], $2::text[]) AS v(id, state)
-WHERE d.id = v.id;
+WHERE d.id = v.id AND d.id = ANY($1::bigint[]); -- an index scan, not a scan of dag_run
 
 -- name: RunSetUnfinishedMany
 UPDATE dag_run d SET tasks_unfinished = v.n
 FROM unnest($1::bigint[], $2::int[]) AS v(id, n)
-WHERE d.id = v.id AND d.tasks_unfinished <> v.n;
+WHERE d.id = v.id AND d.tasks_unfinished <> v.n AND d.id = ANY($1::bigint[]);
 
 -- name: RunListBefore
 -- A page of a DAG's older runs, newest first as RunList: those before the

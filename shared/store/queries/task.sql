@@ -40,7 +40,7 @@ WITH d AS (
 ), run AS (
     UPDATE dag_run r SET tasks_unfinished = r.tasks_unfinished + v.delta
     FROM unnest($8::bigint[], $9::int[]) AS v(id, delta)
-    WHERE r.id = v.id AND v.delta <> 0
+    WHERE r.id = v.id AND v.delta <> 0 AND r.id = ANY($8::bigint[]) -- an index scan, not a scan of dag_run
     RETURNING r.id, r.tasks_unfinished
 )
 SELECT run_pk, task_id, function, try_number, NULL::int FROM queued
