@@ -114,6 +114,9 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 	}
 	logical = logical.UTC().Truncate(time.Microsecond)
 	iv := dag.Interval{Start: logical, End: logical}
+	if !p.SkipIfQueued && !p.IgnorePause {
+		return e.triggerAlone(ctx, spec, logical, iv, p.Conf)
+	}
 	var ev evaluation
 	var paused bool
 	err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -150,6 +153,28 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 		err = e.startQueuedRuns(ctx, p.DagID)
 	}
 	return run, true, err
+}
+
+// triggerAlone is the common trigger: the run is created by one statement
+// (its own transaction), then started if the DAG is not paused.
+func (e *Engine) triggerAlone(ctx context.Context, spec *dag.Spec, logical time.Time, iv dag.Interval, conf map[string]any) (store.Run, bool, error) {
+	ins, err := e.runInsert(spec, spec.Hash(), createRunParams{runType: RunTypeManual, logical: logical, interval: iv, conf: conf})
+	if err != nil {
+		return store.Run{}, false, err
+	}
+	run, created, paused, err := e.cfg.Store.RunInsert(ctx, ins)
+	if err != nil {
+		return store.Run{}, false, fmt.Errorf("error creating run %s of %s: %w", ins.RunID, spec.DagID, err)
+	}
+	if !created {
+		return store.Run{}, false, fmt.Errorf("run %s of %s exists already: %w", ins.RunID, spec.DagID, ErrConflict)
+	}
+	// A paused DAG's run waits for the unpause, which starts it (the run
+	// was created under the DAG's share lock).
+	if paused {
+		return run, true, nil
+	}
+	return run, true, e.startQueuedRuns(ctx, spec.DagID)
 }
 
 // Backfill creates backfill runs for every scheduled logical date in

@@ -31,7 +31,17 @@ type TaskSeed struct {
 // commit: no unpause in between). created is false (and nothing is
 // written) when a run with that id exists already.
 func (t *Tx) RunInsert(ctx context.Context, p *RunInsertParams) (run Run, created, dagPaused bool, err error) {
-	run, err = scanRunWith(t.tx.QueryRow(ctx, q("RunInsert"), runInsertArgs(p)...), nil, []any{&dagPaused})
+	return runInsert(t.tx.QueryRow(ctx, q("RunInsert"), runInsertArgs(p)...))
+}
+
+// RunInsert is Tx.RunInsert as a transaction of its own: one statement,
+// one round trip (a trigger with nothing else to do in its transaction).
+func (s *Store) RunInsert(ctx context.Context, p *RunInsertParams) (run Run, created, dagPaused bool, err error) {
+	return runInsert(s.Pool.QueryRow(ctx, q("RunInsert"), runInsertArgs(p)...))
+}
+
+func runInsert(row pgx.Row) (run Run, created, dagPaused bool, err error) {
+	run, err = scanRunWith(row, nil, []any{&dagPaused})
 	if err = notFound(err); err == ErrNotFound {
 		return run, false, false, nil
 	}
