@@ -370,7 +370,7 @@ func leafStates(c *compiled, known []stateChange) ([]planner.State, bool) {
 				states[i], found = ch.new, true
 			}
 		}
-		if !found {
+		if !found || !states[i].Finished() { // not known final: read it
 			return nil, false
 		}
 	}
