@@ -34,6 +34,10 @@ func TestBadDagFilesGivePreciseErrors(t *testing.T) {
 			`dags/x.yaml: dag b: schedule: "*/10 * * * *": minute field "*/10": the serverless plugin rejects */n steps, write 0/10`},
 		{"day name", "dag_id: b\nschedule: \"0 1 * * MON\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: a, function: noop}]\n",
 			`day-of-week field "MON": only digits`},
+		{"never fires", "dag_id: b\nschedule: \"0 0 31 2 *\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: a, function: noop}]\n",
+			`dags/x.yaml: dag b: schedule: "0 0 31 2 *": never fires`},
+		{"never fires in April", "dag_id: b\nschedule: \"0 0 31 4 *\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: a, function: noop}]\n",
+			`dags/x.yaml: dag b: schedule: "0 0 31 4 *": never fires`},
 		{"four fields", "dag_id: b\nschedule: \"0 1 * *\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: a, function: noop}]\n",
 			`cron needs 5 fields`},
 		{"schedule without start", "dag_id: b\nschedule: \"0 1 * * *\"\ntasks: [{id: a, function: noop}]\n",
@@ -210,6 +214,16 @@ func TestEveryProblemOfAFileIsReported(t *testing.T) {
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+}
+
+func TestRareButRealCronsAreValid(t *testing.T) {
+	t.Parallel()
+	// February 29 fires every four years; a day-of-week makes any date fire.
+	for _, expr := range []string{"0 0 29 2 *", "0 0 31 2 1", "59 23 31 12 *", "0/10 * * * *"} {
+		if err := CheckCron(expr); err != nil {
+			t.Errorf("CheckCron(%q) = %v, want nil", expr, err)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/adhocore/gronx"
 
@@ -228,8 +229,18 @@ func CheckCron(expr string) error {
 	if !gronx.New().IsValid(expr) {
 		return fmt.Errorf("%q: not a valid cron expression", expr)
 	}
+	// A date that never exists (February 30, April 31) passes the syntax
+	// check but has no tick: the coordinator's tick could never schedule
+	// the DAG. Any year has every (day-of-month, month) pair that any year
+	// has within a leap cycle, so one reference time decides.
+	if _, err := gronx.NextTickAfter(expr, cronProbe, false); err != nil {
+		return fmt.Errorf("%q: never fires (no date matches its day-of-month and month, e.g. February 30)", expr)
+	}
 	return nil
 }
+
+// cronProbe is where CheckCron looks for a first tick (a leap year's start).
+var cronProbe = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
