@@ -60,6 +60,8 @@ func TestBadDagFilesGivePreciseErrors(t *testing.T) {
 			`dags/x.yaml: dag p: params.e.default: string "z" is not one of the enum values`},
 		{"unknown param in args", "dag_id: p\ntasks: [{id: a, function: noop, args: {u: \"{{ params.url }}\"}}]\n",
 			`dags/x.yaml: dag p: task a: args: {{ params.url }}: unknown param "url"`},
+		{"two documents", "dag_id: p\ntasks: [{id: a, function: noop}]\n---\ndag_id: q\ntasks: [{id: a, function: noop}]\n",
+			`dags/x.yaml: dag p: line 4: a second YAML document; a file holds one DAG`},
 		{"no tasks", "dag_id: p\n", `dags/x.yaml: dag p: tasks: at least one task is required`},
 		{"missing function", "dag_id: p\ntasks: [{id: a}]\n", `dags/x.yaml: dag p: task a: function: missing (required)`},
 		{"negative retries", "dag_id: p\ntasks: [{id: a, function: noop, retries: -1}]\n", `task a: retries: must be >= 0`},
@@ -224,6 +226,18 @@ func TestRareButRealCronsAreValid(t *testing.T) {
 	for _, expr := range []string{"0 0 29 2 *", "0 0 31 2 1", "59 23 31 12 *", "0/10 * * * *"} {
 		if err := CheckCron(expr); err != nil {
 			t.Errorf("CheckCron(%q) = %v, want nil", expr, err)
+		}
+	}
+}
+
+func TestEmptyDocumentsAroundADagAreAccepted(t *testing.T) {
+	t.Parallel()
+	for _, y := range []string{
+		"---\ndag_id: p\ntasks: [{id: a, function: noop}]\n---\n",
+		"dag_id: p\ntasks: [{id: a, function: noop}]\n---\n# nothing else\n",
+	} {
+		if err := load(t, map[string]string{"x.yaml": y}); err != nil {
+			t.Errorf("%q: %v", y, err)
 		}
 	}
 }

@@ -41,6 +41,13 @@ func parse(file string, data []byte) (*Spec, Errors) {
 	if err != nil && !errors.As(err, &terr) {
 		return nil, Errors{{File: file, DagID: guessID(data), Msg: cleanYAMLError(err)}}
 	}
+	if msg := extraDocument(dec); msg != "" {
+		id := s.DagID
+		if id == "" {
+			id = guessID(data)
+		}
+		return nil, Errors{{File: file, DagID: id, Msg: msg}}
+	}
 	s.File = file
 	for k, v := range s.Tasks {
 		for a, x := range v.Args {
@@ -59,6 +66,22 @@ func parse(file string, data []byte) (*Spec, Errors) {
 		errs = append(errs, &Error{File: file, DagID: id, Msg: cleanYAMLError(errors.New(m))})
 	}
 	return &s, errs
+}
+
+// extraDocument tells what is wrong when the file goes on after its first
+// YAML document: a second DAG after `---` would otherwise be ignored.
+func extraDocument(dec *yaml.Decoder) string {
+	var n yaml.Node
+	err := dec.Decode(&n)
+	switch {
+	case errors.Is(err, io.EOF):
+		return ""
+	case err != nil:
+		return cleanYAMLError(err)
+	case len(n.Content) == 0 || (n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null"):
+		return extraDocument(dec) // an empty document (a trailing ---)
+	}
+	return fmt.Sprintf("line %d: a second YAML document; a file holds one DAG (put each DAG in its own file)", n.Content[0].Line)
 }
 
 func cleanYAMLError(err error) string {
