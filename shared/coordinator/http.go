@@ -202,12 +202,12 @@ func (h *handler) clear(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cleared, err := h.e.Clear(r.Context(), engine.ClearParams{DagID: r.PathValue("dag_id"), RunID: body.RunID,
-		TaskIDs: body.TaskIDs, IncludeDownstream: body.IncludeDownstream})
+		TaskIDs: body.TaskIDs, IncludeDownstream: body.IncludeDownstream, DryRun: body.DryRun})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"task_ids": cleared})
+	writeJSON(w, http.StatusOK, map[string]any{"task_ids": cleared, "dry_run": body.DryRun})
 }
 
 func (h *handler) mark(w http.ResponseWriter, r *http.Request) {

@@ -171,3 +171,37 @@ func TestTickLingers(t *testing.T) {
 		}
 	}
 }
+
+// A dry run tells what a clear would reset and changes nothing (Airflow's
+// clearTaskInstances dry_run); it used to clear for real.
+func TestClearDryRunChangesNothing(t *testing.T) {
+	t.Parallel()
+	srv, _ := setup(t)
+	code, out := call(t, srv, "POST", "/api/v1/dags/api/dagRuns", `{}`)
+	if code != 200 {
+		t.Fatalf("trigger: %d %v", code, out)
+	}
+	runID := out["run_id"].(string)
+	if code, out = call(t, srv, "PATCH", "/api/v1/dags/api/dagRuns/"+runID+"/taskInstances/a", `{"new_state":"failed"}`); code != 200 {
+		t.Fatalf("mark: %d %v", code, out)
+	}
+	_, before := call(t, srv, "GET", "/api/v1/dags/api/dagRuns/"+runID, "")
+	if before["state"] != "failed" {
+		t.Fatalf("after mark failed: %v", before)
+	}
+	code, out = call(t, srv, "POST", "/api/v1/dags/api/clearTaskInstances",
+		`{"run_id":"`+runID+`","task_ids":["a"],"include_downstream":true,"dry_run":true}`)
+	if code != 200 || out["dry_run"] != true || len(out["task_ids"].([]any)) != 2 {
+		t.Fatalf("dry-run clear: %d %v", code, out)
+	}
+	_, after := call(t, srv, "GET", "/api/v1/dags/api/dagRuns/"+runID, "")
+	b, _ := json.Marshal(before)
+	a, _ := json.Marshal(after)
+	if string(a) != string(b) {
+		t.Fatalf("a dry run changed the run:\nbefore %s\nafter  %s", b, a)
+	}
+	code, out = call(t, srv, "POST", "/api/v1/dags/api/clearTaskInstances", `{"run_id":"`+runID+`","task_ids":["zz"],"dry_run":true}`)
+	if code != 400 || !strings.Contains(out["error"].(string), `task "zz"`) {
+		t.Fatalf("dry run of an unknown task: %d %v", code, out)
+	}
+}

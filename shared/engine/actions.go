@@ -16,6 +16,8 @@ type ClearParams struct {
 	DagID, RunID      string
 	TaskIDs           []string // empty: every task
 	IncludeDownstream bool
+	// DryRun only tells which tasks would be cleared; nothing changes.
+	DryRun bool
 }
 
 // Clear resets the tasks (and their downstream when asked) to none for a
@@ -47,6 +49,10 @@ func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
 		if p.IncludeDownstream {
 			ids = c.graph.WithDescendants(ids)
 		}
+		if p.DryRun {
+			cleared = ids
+			return nil
+		}
 		now := e.now()
 		for _, id := range ids {
 			if err := tx.TaskAttemptAbort(ctx, run.PK, id, string(planner.StateFailed), now, "cleared while running"); err != nil {
@@ -69,6 +75,9 @@ func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if p.DryRun {
+		return cleared, nil
 	}
 	if err := e.afterCommit(ctx, ev); err != nil {
 		return cleared, err
