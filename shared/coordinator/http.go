@@ -143,6 +143,13 @@ func (h *handler) trigger(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &body) {
 		return
 	}
+	if body.DagRunID != "" {
+		// Ignoring it would answer with another run id than the one asked
+		// for, and the caller's GET of its run would then be a 404.
+		writeError(w, http.StatusBadRequest, "dag_run_id cannot be chosen",
+			"a manual run's id is manual__<logical_date>: set logical_date instead")
+		return
+	}
 	p := engine.TriggerParams{DagID: r.PathValue("dag_id"), Conf: body.Conf}
 	if body.LogicalDate != nil {
 		p.LogicalDate = *body.LogicalDate

@@ -122,6 +122,7 @@ func TestCoordinatorAPIErrors(t *testing.T) {
 		{"POST", "/api/v1/dags/api/dagRuns", `{not json`, 400, "invalid JSON body"},
 		{"POST", "/api/v1/dags/api/dagRuns", `{"confx":{}}`, 400, "unknown field"},
 		{"POST", "/api/v1/dags/nope/dagRuns", `{}`, 404, "not found"},
+		{"POST", "/api/v1/dags/api/dagRuns", `{"dag_run_id":"my_run"}`, 400, "dag_run_id cannot be chosen"},
 		{"GET", "/api/v1/dags/api/dagRuns/manual__nope", "", 404, "not found"},
 		{"PATCH", "/api/v1/dags/api", `{}`, 400, "is_paused is required"},
 		{"PATCH", "/api/v1/dags/nope", `{"is_paused":true}`, 404, "not found"},
