@@ -13,10 +13,15 @@ import (
 )
 
 // dataFair is constants.download.data_fair_paginated: GET the URL, send its
-// results, go on with its next URL until there is none.
+// results, go on with its next URL until there is none. A next URL already
+// fetched (a cycle of pages, not only a page naming itself) fails the
+// download: following it would send the same rows again until the task's
+// timeout.
 func (d *downloader) dataFair(ctx context.Context) error {
 	u := d.cfg.Endpoint
+	visited := map[string]int{} // page URL -> its page number
 	for u != "" {
+		visited[canonicalURL(u)] = d.stats.Pages + 1
 		var next string
 		page := &pageRows{emit: d.em.emit}
 		n := 0
@@ -53,10 +58,23 @@ func (d *downloader) dataFair(ctx context.Context) error {
 		if resolved == u {
 			return fmt.Errorf("%w from %s: next points to the same page", ErrUnexpectedResponse, u)
 		}
+		if page, ok := visited[canonicalURL(resolved)]; ok {
+			return fmt.Errorf("%w from %s (page %d): next %s is page %d again (a cycle of pages)",
+				ErrUnexpectedResponse, u, d.stats.Pages, resolved, page)
+		}
 		u = resolved
 	}
 	d.log.Info("download: no more pages")
 	return nil
+}
+
+// canonicalURL is u as net/url writes it back (the form resolveNext gives),
+// so that the endpoint and a next URL naming the same page compare equal.
+func canonicalURL(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.String()
+	}
+	return u
 }
 
 // resolveNext makes a relative next URL absolute (data-fair gives absolute

@@ -366,3 +366,25 @@ func TestNetworkTimeout(t *testing.T) {
 		})
 	}
 }
+
+// A next URL that leads back to an earlier page (a cycle of two pages, not
+// only a page naming itself) fails the download with a message naming both
+// pages, instead of sending the same rows again until the task times out.
+func TestDataFairNextCycleFails(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, func(s *server, w http.ResponseWriter, r *http.Request) {
+		next := s.URL + "/lines?size=1&after=1"
+		if r.URL.Query().Get("after") == "1" {
+			next = s.URL + "/lines?size=1" // back to the first page
+		}
+		fmt.Fprintf(w, `{"results":[%s],"next":%q}`, ecoRow(1), next)
+	})
+	rows, st, err := collect(t, testConfig(t, srv.URL+"/lines?size=1", ModeDataFair))
+	if !errors.Is(err, ErrUnexpectedResponse) || !strings.Contains(err.Error(), "cycle") ||
+		!strings.Contains(err.Error(), srv.URL+"/lines?size=1 is page 1") {
+		t.Fatalf("err = %v, want a cycle naming page 1", err)
+	}
+	if len(rows) != 2 || st.Pages != 2 || len(srv.requests()) != 2 {
+		t.Errorf("%d rows, %d pages, %d requests; want 2, 2, 2", len(rows), st.Pages, len(srv.requests()))
+	}
+}
