@@ -17,6 +17,10 @@ type ValidateOptions struct {
 	Functions map[string]bool
 }
 
+// MaxIDLength bounds DAG and task ids (Airflow's ID_LEN): both go into
+// every log key, which S3 caps at 1024 bytes, and into Postgres indexes.
+const MaxIDLength = 250
+
 var (
 	dagIDPattern  = regexp.MustCompile(`^[a-z0-9_-]+$`)
 	taskIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
@@ -33,6 +37,8 @@ func Validate(s *Spec, opts ValidateOptions) Errors {
 		add("", "dag_id", "missing (required)")
 	case !dagIDPattern.MatchString(s.DagID):
 		add("", "dag_id", "%q must match [a-z0-9_-]+", s.DagID)
+	case len(s.DagID) > MaxIDLength:
+		add("", "dag_id", "%d characters, at most %d", len(s.DagID), MaxIDLength)
 	}
 	if s.Schedule != "" {
 		if err := CheckCron(s.Schedule); err != nil {
@@ -77,6 +83,8 @@ func Validate(s *Spec, opts ValidateOptions) Errors {
 			add(name, "id", "missing (required)")
 		} else if !taskIDPattern.MatchString(t.ID) {
 			add(name, "id", "%q must match [A-Za-z0-9_.-]+", t.ID)
+		} else if len(t.ID) > MaxIDLength {
+			add(name[:32]+"…", "id", "%d characters, at most %d", len(t.ID), MaxIDLength)
 		} else if ids[t.ID] {
 			add(name, "id", "duplicate task id")
 		}
