@@ -47,7 +47,7 @@ func TestBadDagFilesGivePreciseErrors(t *testing.T) {
 		{"duplicate task id", "dag_id: d\ntasks:\n - {id: a, function: noop}\n - {id: a, function: noop}\n",
 			`dags/x.yaml: dag d: task a: id: duplicate task id`},
 		{"bad duration", "dag_id: d\ndefault_args: {retry_delay: 5 minutes}\ntasks: [{id: a, function: noop}]\n",
-			`dags/x.yaml: dag d: line 2: "5 minutes" is not a duration`},
+			`dags/x.yaml: dag d: default_args.retry_delay: line 2: "5 minutes" is not a duration`},
 		{"unknown upstream", "dag_id: d\ntasks: [{id: a, function: noop, depends_on: [zz]}]\n",
 			`dags/x.yaml: dag d: task a: depends_on: unknown task "zz"`},
 		{"unknown field", "dag_id: d\ntasks: [{id: a, function: noop, depends_om: [zz]}]\n",
@@ -66,6 +66,13 @@ func TestBadDagFilesGivePreciseErrors(t *testing.T) {
 			`: dag_id: 251 characters, at most 250`},
 		{"task id too long", "dag_id: p\ntasks: [{id: " + strings.Repeat("t", 300) + ", function: noop}]\n",
 			`dags/x.yaml: dag p: task tttttttttttttttttttttttttttttttt…: id: 300 characters, at most 250`},
+		{"string for a list", "dag_id: p\ntasks:\n - {id: a, function: noop}\n - {id: b, function: noop, depends_on: a, args: [1]}\n",
+			"dags/x.yaml: dag p: task b: depends_on: line 4: cannot unmarshal !!str `a` into a list of strings"},
+		{"list for a mapping", "dag_id: p\ntasks:\n - {id: a, function: noop}\n - {id: b, function: noop, depends_on: a, args: [1]}\n",
+			"dags/x.yaml: dag p: task b: args: line 4: cannot unmarshal !!seq into a mapping"},
+		{"string for an integer", "dag_id: p\ndefault_args:\n  retries: \"3\"\ntasks: [{id: a, function: noop}]\n",
+			"dags/x.yaml: dag p: default_args.retries: line 3: cannot unmarshal !!str `3` into an integer"},
+		{"not a mapping", "- dag_id: p\n", "dags/x.yaml: line 1: cannot unmarshal !!seq into a DAG (a mapping with dag_id and tasks)"},
 		{"no tasks", "dag_id: p\n", `dags/x.yaml: dag p: tasks: at least one task is required`},
 		{"missing function", "dag_id: p\ntasks: [{id: a}]\n", `dags/x.yaml: dag p: task a: function: missing (required)`},
 		{"negative retries", "dag_id: p\ntasks: [{id: a, function: noop, retries: -1}]\n", `task a: retries: must be >= 0`},
@@ -208,15 +215,15 @@ func TestEveryProblemOfAFileIsReported(t *testing.T) {
 		t.Fatal("no error")
 	}
 	for _, want := range []string{
-		`dags/a.yaml: dag many: line 2: "5 minutes" is not a duration`,
-		`dags/a.yaml: dag many: line 4: field colour not found in a task`,
-		`dags/a.yaml: dag many: line 5: "soon" is not a duration`,
+		`dags/a.yaml: dag many: default_args.retry_delay: line 2: "5 minutes" is not a duration`,
+		`dags/a.yaml: dag many: task a: colour: line 4: field colour not found in a task`,
+		`dags/a.yaml: dag many: task b: execution_timeout: line 5: "soon" is not a duration`,
 		`dags/a.yaml: dag many: task a: function: unknown function "nope"`,
 		`dags/a.yaml: dag many: task b: trigger_rule: unknown trigger rule "all_good"`,
 		`dags/a.yaml: dag many: task d: depends_on: a task cannot depend on itself`,
 		`dags/a.yaml: dag many: task c: depends_on: cycle: c -> d -> c`,
-		`dags/b.json: dag j1: line 1: "abc" is not a duration`,
-		`dags/b.json: dag j1: line 1: field unknown_field not found in a DAG`,
+		`dags/b.json: dag j1: task x: execution_timeout: line 1: "abc" is not a duration`,
+		`dags/b.json: dag j1: unknown_field: line 1: field unknown_field not found in a DAG`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)

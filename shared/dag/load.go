@@ -62,8 +62,10 @@ func parse(file string, data []byte) (*Spec, Errors) {
 		id = guessID(data)
 	}
 	errs := make(Errors, 0, len(terr.Errors))
+	where := spots(data)
 	for _, m := range terr.Errors {
-		errs = append(errs, &Error{File: file, DagID: id, Msg: cleanYAMLError(errors.New(m))})
+		task, field := locate(where, m)
+		errs = append(errs, &Error{File: file, DagID: id, Task: task, Field: field, Msg: inWords(cleanYAMLError(errors.New(m)))})
 	}
 	return &s, errs
 }
