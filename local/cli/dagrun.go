@@ -38,6 +38,10 @@ func (m *Main) dagRun(ctx context.Context, args []string) int {
 	if len(pos) != 1 {
 		return m.badInput("dag run needs exactly one DAG_ID (got %d arguments); see dag list", len(pos))
 	}
+	if timeout <= 0 {
+		// The run would be created, then given up at once.
+		return m.badInput("--timeout must be positive (got %s)", timeout)
+	}
 	dagID := pos[0]
 	conf, err := parseConf(confText)
 	if err != nil {

@@ -206,6 +206,8 @@ func TestDagRunBadInputExitsTwo(t *testing.T) {
 		"no DAG id":            {"dag", "run", "--dags", dir},
 		"unknown flag":         {"dag", "run", "cli_params", "--nope"},
 		"chaos rate too large": {"dag", "run", "cli_params", "--crash-rate", "2"},
+		"zero timeout":         {"dag", "run", "cli_params", "--dags", dir, "--timeout", "0s"},
+		"negative timeout":     {"dag", "run", "cli_params", "--dags", dir, "--timeout", "-1s"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
