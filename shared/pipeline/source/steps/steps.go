@@ -52,6 +52,11 @@ type Config struct {
 const (
 	RowsArtifact = "rows.jsonl.gz"
 	LogsArtifact = "logs.jsonl.gz"
+	// KeepIDsArtifact (of source_data_normalize) lists, one JSON string a
+	// line, the identifiant_unique of the acteurs whose rows were dropped
+	// where the upstream task would have failed (transform.RowResult.KeepIDs):
+	// keep_acteur_changed neither updates nor deletes them.
+	KeepIDsArtifact = "keep_ids.jsonl.gz"
 )
 
 // Task ids of LVAO's chain, where each step finds its input.

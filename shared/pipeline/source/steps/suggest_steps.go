@@ -3,9 +3,11 @@ package steps
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
+	"github.com/lvao/dataplatform/shared/artifact"
 	"github.com/lvao/dataplatform/shared/pipeline/source/suggest"
 	"github.com/lvao/dataplatform/shared/pipeline/source/transform"
 	"github.com/lvao/dataplatform/shared/runtime"
@@ -34,6 +36,16 @@ func (d *Deps) keepChanged(ctx context.Context, t *runtime.Task, cfg Config) (an
 		}
 		vst = v
 	}
+	keep := vst.DroppedIDs
+	for id, err := range readJSON[string](ctx, t, TaskNormalize, KeepIDsArtifact) {
+		if errors.Is(err, artifact.ErrNotFound) {
+			break // normalised before the artifact existed
+		}
+		if err != nil {
+			return nil, err
+		}
+		keep = append(keep, id)
+	}
 	writers := map[suggest.Action]*rowWriter{}
 	for a, name := range map[suggest.Action]string{suggest.ActionCreate: CreateArtifact, suggest.ActionUpdate: UpdateArtifact, suggest.ActionDelete: DeleteArtifact} {
 		w, err := createRows(ctx, t, name)
@@ -50,7 +62,7 @@ func (d *Deps) keepChanged(ctx context.Context, t *runtime.Task, cfg Config) (an
 				return fmt.Errorf("unknown change action %q", c.Action)
 			}
 			return w.WriteJSON(c)
-		}), suggest.DiffOptions{KeepIDs: vst.DroppedIDs, Logger: t.Logger})
+		}), suggest.DiffOptions{KeepIDs: keep, Logger: t.Logger})
 	if err != nil {
 		return nil, err
 	}

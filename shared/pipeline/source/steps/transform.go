@@ -94,6 +94,11 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 		return nil, err
 	}
 	defer out.Abort()
+	keepIDs, err := createRows(ctx, t, KeepIDsArtifact)
+	if err != nil {
+		return nil, err
+	}
+	defer keepIDs.Abort()
 	columns, err := downloadedColumns(ctx, t)
 	if err != nil {
 		return nil, err
@@ -121,6 +126,11 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 				warnings++
 			}
 			if err := logs.WriteJSON(l); err != nil {
+				return nil, err
+			}
+		}
+		for _, id := range rr.KeepIDs {
+			if err := keepIDs.WriteJSON(id); err != nil {
 				return nil, err
 			}
 		}
@@ -152,8 +162,10 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 			return nil, noRows()
 		}
 	}
-	if err := logs.Close(); err != nil {
-		return nil, err
+	for _, w := range []*rowWriter{logs, keepIDs} {
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
 	}
 	t.Logger.Info("normalised", "rows_in", in, "rows_out", kept, "warnings", warnings, "errors", errs)
 	return map[string]any{"rows_in": in, "rows_out": kept, "warnings": warnings, "errors": errs, "metadata": metadata}, nil

@@ -31,7 +31,8 @@ import (
 // DiffOptions tune Diff. The zero value is valid.
 type DiffOptions struct {
 	// KeepIDs are the identifiant_unique of rows dropped by validation
-	// (ValidateStats.DroppedIDs). Their acteurs are neither updated nor
+	// (ValidateStats.DroppedIDs) or by a lenient normalisation
+	// (transform.RowResult.KeepIDs). Their acteurs are neither updated nor
 	// deleted: LVAO would have failed the whole run instead of dropping
 	// them, so their absence says nothing about the acteur.
 	KeepIDs []string

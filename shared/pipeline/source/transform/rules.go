@@ -140,6 +140,14 @@ type RowResult struct {
 	Rows []Row
 	// Dropped is true when a blocking error dropped the row.
 	Dropped bool
+	// KeepIDs are the identifiant_unique of the acteurs a dropped row stands
+	// for (one per OCA source), when the upstream task would have failed on
+	// the row instead of dropping it (Options.Lenient: a blocking error of a
+	// column transform, any fatal error): its absence from the data says
+	// nothing about those acteurs, so they must be neither updated nor
+	// deleted. Rows dropped as upstream drops them (a blocking error of a
+	// dataframe transform) have none: upstream deletes their acteurs.
+	KeepIDs []string
 	// Logs are the warnings and blocking errors met, for the suggestion log.
 	Logs []Log
 }
@@ -172,6 +180,7 @@ func (n *Normalizer) NormalizeRow(in Row) (RowResult, error) {
 		r.Rename(rule.Origin, rule.Destination)
 	}
 	blocked := false
+	upstreamFails := false // a lenient drop: upstream fails the task on this row
 	for _, rule := range n.byKind[RuleColumnTransform] {
 		origin := originValue(r, rule.Origin)
 		out, err := n.reg.Column[rule.Transformation](origin, &n.cfg)
@@ -190,6 +199,7 @@ func (n *Normalizer) NormalizeRow(in Row) (RowResult, error) {
 				Blocking:           sev != SeverityWarning,
 			})
 			blocked = blocked || sev != SeverityWarning
+			upstreamFails = upstreamFails || sev != SeverityWarning
 			out = String("")
 		}
 		r.Set(rule.Destination, out)
@@ -223,6 +233,7 @@ func (n *Normalizer) NormalizeRow(in Row) (RowResult, error) {
 				Blocking:           sev != SeverityWarning,
 			})
 			blocked = blocked || sev != SeverityWarning
+			upstreamFails = upstreamFails || sev == SeverityFatal
 			for _, d := range rule.Destinations {
 				if strings.HasSuffix(d, "_codes") {
 					r.Set(d, List())
@@ -245,6 +256,9 @@ func (n *Normalizer) NormalizeRow(in Row) (RowResult, error) {
 	}
 	if blocked {
 		res.Dropped = true
+		if upstreamFails {
+			res.KeepIDs = n.acteurIDs(r)
+		}
 		return res, nil
 	}
 	rows := []Row{r}
@@ -346,6 +360,26 @@ func (n *Normalizer) applyOCA(r Row) ([]Row, error) {
 		out = append(out, row)
 	}
 	return out, nil
+}
+
+// acteurIDs are the identifiant_unique a normalised row stands for: its
+// own, or with OCA those of the rows it explodes into. Ids that cannot be
+// computed are left out.
+func (n *Normalizer) acteurIDs(r Row) []string {
+	rows := []Row{r}
+	if n.cfg.OCA != nil {
+		var err error
+		if rows, err = n.applyOCA(r); err != nil {
+			return nil
+		}
+	}
+	var ids []string
+	for _, row := range rows {
+		if id := textOf(row.Get("identifiant_unique")); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // checkColumns fails unless the row has exactly the expected columns.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -426,5 +427,56 @@ func TestDechetMappingParam(t *testing.T) {
 		if len(cfg.DechetMapping) != c.mapping || url != c.url {
 			t.Errorf("%s: mapping %v, source %+v", name, cfg.DechetMapping, cfg.DechetMappingSource)
 		}
+	}
+}
+
+// A row Lenient drops where upstream fails the task (a blocking error of a
+// column transform: unknown acteur type or product label) names the acteurs
+// it stands for in KeepIDs (each OCA source's one), so that their stored
+// acteurs are left alone; a row dropped as upstream drops it (a blocking
+// error of a dataframe transform) names none: upstream deletes its acteur.
+func TestNormalizeLenientDropKeepIDs(t *testing.T) {
+	t.Parallel()
+	row := func(col, val string) Row {
+		in, _ := DecodeRow([]byte(ecosystemRow))
+		in.Set(col, String(val))
+		return in
+	}
+	ocab := ecosystemConfig(t)
+	ocab.OCA = &OCAConfig{Prefix: "ocab", DeduplicationSource: true}
+	for _, c := range []struct {
+		name string
+		cfg  SourceConfig
+		in   Row
+		want []string
+	}{
+		{"unknown acteur type", ecosystemConfig(t), row("type_de_point_de_collecte", "kiosque"), []string{"ecosystem_ID-123"}},
+		{"unknown product", ecosystemConfig(t), row("produitsdechets_acceptes", "Fusée à eau"), []string{"ecosystem_ID-123"}},
+		{"unknown product, OCA", ocab, row("produitsdechets_acceptes", "Fusée à eau"), []string{"ocab_ecosystem_ID-123"}},
+		{"OCA sources", ocab, func() Row {
+			in := row("produitsdechets_acceptes", "Fusée à eau")
+			in.Set("ecoorganisme", String("Ecomaison | Valdelia"))
+			return in
+		}(), []string{"ocab_ecomaison_ID-123", "ocab_valdelia_ID-123"}},
+		// IdentifiantExterneError (dataframe transform) then ValueError: no id.
+		{"no id nor nom", ecosystemConfig(t), func() Row {
+			in := row("id_point_apport_ou_reparation", "")
+			in.Set("nom_de_lorganisme", String(""))
+			return in
+		}(), nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			n, err := NewNormalizer(c.cfg, Options{Lenient: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := n.NormalizeRow(c.in)
+			if err != nil || !res.Dropped {
+				t.Fatalf("got %+v, %v; want a dropped row", res, err)
+			}
+			if !slices.Equal(res.KeepIDs, c.want) {
+				t.Errorf("KeepIDs = %q, want %q", res.KeepIDs, c.want)
+			}
+		})
 	}
 }
