@@ -248,5 +248,8 @@ func (h *handler) backfill(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if ids == nil {
+		ids = []string{} // every date has its run already: a list, not null
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"dag_id": r.PathValue("dag_id"), "run_ids": ids})
 }

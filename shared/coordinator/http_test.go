@@ -107,6 +107,10 @@ func TestCoordinatorAPI(t *testing.T) {
 	if code != 200 || len(out["run_ids"].([]any)) != 2 {
 		t.Fatalf("backfill: %d %v", code, out)
 	}
+	code, out = call(t, srv, "POST", "/api/v1/dags/api/backfill", `{"from":"2025-08-10T00:00:00Z","to":"2025-08-10T02:00:00Z"}`)
+	if ids, ok := out["run_ids"].([]any); code != 200 || !ok || len(ids) != 0 {
+		t.Fatalf("backfill again: %d %v, want an empty run_ids list", code, out)
+	}
 }
 
 func TestCoordinatorAPIErrors(t *testing.T) {
