@@ -252,3 +252,13 @@ func TestEmptyDocumentsAroundADagAreAccepted(t *testing.T) {
 		}
 	}
 }
+
+func TestMissingDagDirectoryIsNamed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir() + "/nope"
+	_, err := Load(fns, DirSource(dir))
+	want := dir + ": cannot read DAG directory: no such file or directory"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %q", err, want)
+	}
+}

@@ -146,6 +146,12 @@ func Load(opts ValidateOptions, sources ...Source) (*Set, error) {
 	for _, src := range sources {
 		entries, err := fs.ReadDir(src.FS, src.Dir)
 		if err != nil {
+			// os.DirFS names its root ".": "open .: no such file or
+			// directory" would not say which directory.
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
 			errs = append(errs, &Error{File: src.Name, Msg: fmt.Sprintf("cannot read DAG directory: %v", err)})
 			continue
 		}
