@@ -388,3 +388,20 @@ func TestDataFairNextCycleFails(t *testing.T) {
 		t.Errorf("%d rows, %d pages, %d requests; want 2, 2, 2", len(rows), st.Pages, len(srv.requests()))
 	}
 }
+
+// A numeric id beyond int64 reaches the rows as the digits Python's str()
+// gives (pandas kept the int), not as a float's "1.2345678901234567e+19":
+// the identifiant_unique built from it must not change nor collide.
+func TestDataFairBigIntegerKeepsItsDigits(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, func(s *server, w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"results":[{"id_point_apport_ou_reparation":12345678901234567890,"siret":12345678901234,"n":1.5}]}`)
+	})
+	rows, _, err := collect(t, testConfig(t, srv.URL+"/lines?size=1", ModeDataFair))
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	wantValue(t, rows[0], "id_point_apport_ou_reparation", transform.String("12345678901234567890"))
+	wantValue(t, rows[0], "siret", transform.String("12345678901234"))
+	wantValue(t, rows[0], "n", transform.String("1.5"))
+}

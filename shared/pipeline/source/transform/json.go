@@ -114,6 +114,9 @@ func numberValue(s string) (Value, error) {
 		}
 	}
 	f, err := strconv.ParseFloat(s, 64)
+	if !strings.ContainsAny(s, ".eE") && (err == nil || errors.Is(err, strconv.ErrRange)) {
+		return bigInt(s, f), nil
+	}
 	if err != nil {
 		return Missing, fmt.Errorf("error decoding number %q: %w", s, err)
 	}
@@ -154,6 +157,9 @@ func (v Value) AppendJSON(b []byte) []byte {
 	case KindInt:
 		return strconv.AppendInt(b, v.int(), 10)
 	case KindFloat:
+		if v.str != "" { // bigInt: its digits, read back as a bigInt
+			return append(b, v.str...)
+		}
 		if f := v.float(); math.IsInf(f, 0) || math.IsNaN(f) {
 			return append(b, "null"...)
 		}

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -251,6 +252,9 @@ func (p *fastParser) number() (Value, bool) {
 		}
 	}
 	f, err := strconv.ParseFloat(string(s), 64)
+	if !isFloat && (err == nil || errors.Is(err, strconv.ErrRange)) {
+		return bigInt(string(s), f), true
+	}
 	if err != nil {
 		return Missing, false // the slow path reports it
 	}

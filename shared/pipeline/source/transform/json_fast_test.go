@@ -3,6 +3,8 @@ package transform
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 )
 
@@ -58,5 +60,36 @@ func TestAppendJSONStringMatchesMarshal(t *testing.T) {
 		if got := appendJSONString(nil, s); string(got) != string(want) {
 			t.Errorf("%q: got %s, want %s", s, got, want)
 		}
+	}
+}
+
+// A JSON integer beyond int64 keeps its digits: Python's json gives an int,
+// whose str() the pipeline uses (an id, a siret), not a float's
+// "1.2345678901234567e+19". Both decoders agree, and the JSON of the value
+// reads back the same.
+func TestBigIntegerKeepsItsDigits(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"12345678901234567890", "-9223372036854775809", "1" + strings.Repeat("0", 400)} {
+		for name, decode := range map[string]func([]byte) (Value, error){"fast": func(b []byte) (Value, error) {
+			v, ok := fastDecode(b)
+			if !ok {
+				return v, errors.New("fast path refused it")
+			}
+			return v, nil
+		}, "slow": slowDecode} {
+			v, err := decode([]byte(in))
+			if err != nil {
+				t.Fatalf("%s %s: %v", name, in, err)
+			}
+			if v.PyStr() != in || string(v.AppendJSON(nil)) != in {
+				t.Errorf("%s %s: str %q, JSON %s", name, in, v.PyStr(), v.AppendJSON(nil))
+			}
+			if n, ok := v.Number(); !ok || (n < 1e18 && n > -1e18) {
+				t.Errorf("%s %s: Number() = %v, %v", name, in, n, ok)
+			}
+		}
+	}
+	if v, _ := fastDecode([]byte("1.5e300")); v.PyStr() != "1.5e+300" {
+		t.Errorf("a float literal: str %q", v.PyStr())
 	}
 }

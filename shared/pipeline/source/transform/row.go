@@ -66,6 +66,13 @@ func Float(f float64) Value {
 	return Value{kind: KindFloat, bits: math.Float64bits(f)}
 }
 
+// bigInt is a JSON integer beyond int64: a float (as its magnitude) that
+// keeps its digits, so that str() gives them all as Python's int does
+// ("12345678901234567890", not "1.2345678901234567e+19").
+func bigInt(digits string, f float64) Value {
+	return Value{kind: KindFloat, bits: math.Float64bits(f), str: digits}
+}
+
 // Bool returns a boolean value.
 func Bool(b bool) Value {
 	if b {
@@ -179,6 +186,9 @@ func (v Value) PyStr() string {
 	case KindInt:
 		return strconv.FormatInt(v.int(), 10)
 	case KindFloat:
+		if v.str != "" { // bigInt
+			return v.str
+		}
 		return pyFloatRepr(v.float())
 	case KindBool:
 		if v.bits != 0 {
