@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/lvao/dataplatform/shared/dag"
@@ -51,9 +52,30 @@ func New(cfg Config) http.Handler {
 	mux.HandleFunc("PATCH /api/v1/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}", h.mark)
 	mux.HandleFunc("POST /api/v1/dags/{dag_id}/backfill", h.backfill)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allowed := allowedMethods(mux, r); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(w, http.StatusMethodNotAllowed, "method not allowed",
+				r.URL.Path+" takes "+strings.Join(allowed, " or ")+", not "+r.Method)
+			return
+		}
 		writeError(w, http.StatusNotFound, "no such endpoint", r.Method+" "+r.URL.Path)
 	})
 	return mux
+}
+
+// allowedMethods lists the methods an endpoint of mux takes for r's path
+// (none: there is no such endpoint). The catch-all pattern would otherwise
+// answer a wrong method with a 404 that hides the endpoint.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 type handler struct {
