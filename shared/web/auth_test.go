@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -199,5 +200,31 @@ func TestBearerTokenOpensTheAPI(t *testing.T) {
 	if resp := f.do(c, "GET", "/api/v1/dags/nope/dagRuns/x", nil, bearer); resp.code != http.StatusNotFound ||
 		!strings.Contains(resp.body, `"error"`) {
 		t.Errorf("unknown run: %d %s", resp.code, resp.body)
+	}
+}
+
+// The JSON API only reads: a POST (Airflow's trigger) is a 405 that points
+// to the coordinator's API, not a 404 that hides where to go.
+func TestAPIWritesAre405(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	bearer := map[string]string{"Authorization": "Bearer " + apiToken}
+	for _, c := range []struct{ method, path string }{
+		{"POST", "/api/v1/dags/demo/dagRuns"},
+		{"PATCH", "/api/v1/dags/demo"},
+		{"DELETE", "/api/v1/dags"},
+	} {
+		resp := f.do(newClient(), c.method, c.path, nil, bearer)
+		var body map[string]any
+		if resp.code != http.StatusMethodNotAllowed || resp.header.Get("Allow") != "GET, HEAD" ||
+			json.Unmarshal([]byte(resp.body), &body) != nil || !strings.Contains(fmt.Sprint(body["detail"]), "coordinator") {
+			t.Errorf("%s %s: %d Allow %q %s, want 405 naming the coordinator's API", c.method, c.path, resp.code, resp.header.Get("Allow"), resp.body)
+		}
+	}
+	if resp := f.do(newClient(), "GET", "/api/v1/nothing", nil, bearer); resp.code != http.StatusNotFound {
+		t.Errorf("GET /api/v1/nothing: %d, want 404", resp.code)
+	}
+	if n := f.calls.Load(); n != 0 {
+		t.Errorf("the coordinator was called %d times", n)
 	}
 }

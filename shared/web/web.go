@@ -171,6 +171,14 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}", s.api(s.apiTask))
 	mux.HandleFunc("GET /api/v1/dags/{dag_id}/dagRuns/{run_id}/logs", s.api(s.apiLog))
 	mux.HandleFunc("/api/", s.api(func(w http.ResponseWriter, r *http.Request, _ *reqCtx) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// Airflow's webserver takes POST …/dagRuns; here that is the
+			// coordinator's API, which a 404 would not tell.
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, "method not allowed",
+				"the web's JSON API only reads; trigger, clear, mark and pause through the coordinator's API or the pages")
+			return
+		}
 		writeError(w, http.StatusNotFound, "no such endpoint", r.Method+" "+r.URL.Path)
 	}))
 	mux.HandleFunc("/", s.open(func(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
