@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -211,5 +212,18 @@ func TestClearDryRunChangesNothing(t *testing.T) {
 	code, out = call(t, srv, "POST", "/api/v1/dags/api/clearTaskInstances", `{"run_id":"`+runID+`","task_ids":["zz"],"dry_run":true}`)
 	if code != 400 || !strings.Contains(out["error"].(string), `task "zz"`) {
 		t.Fatalf("dry run of an unknown task: %d %v", code, out)
+	}
+}
+
+// An invalid conf lists each problem in detail (the web shows each by its
+// field); the engine's input error used to hide them (detail null).
+func TestInvalidConfListsItsProblems(t *testing.T) {
+	t.Parallel()
+	srv, _ := setup(t)
+	code, out := call(t, srv, "POST", "/api/v1/dags/api/dagRuns", `{"conf":{"n":"five","zzz":1}}`)
+	detail, _ := out["detail"].([]any)
+	if code != 400 || out["error"] != "invalid conf" || len(detail) != 2 ||
+		!strings.HasPrefix(fmt.Sprint(detail[0]), "conf.n: ") || !strings.HasPrefix(fmt.Sprint(detail[1]), "conf.zzz: unknown param") {
+		t.Fatalf("trigger: %d %v, want 400 invalid conf with one problem per key", code, out)
 	}
 }

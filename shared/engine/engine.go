@@ -117,9 +117,16 @@ var (
 )
 
 // InputError is bad input from a user (HTTP 400, exit 2).
-type InputError struct{ Msg string }
+type InputError struct {
+	Msg string
+	// Err is the problem's own error when it has one (a *dag.ConfError,
+	// whose problems the API lists one by one).
+	Err error
+}
 
 func (e *InputError) Error() string { return e.Msg }
+
+func (e *InputError) Unwrap() error { return e.Err }
 
 func inputErrorf(format string, a ...any) error { return &InputError{Msg: fmt.Sprintf(format, a...)} }
 

@@ -58,7 +58,7 @@ func (e *Engine) createRun(ctx context.Context, tx *store.Tx, spec *dag.Spec, ha
 func (e *Engine) runInsert(spec *dag.Spec, hash string, p createRunParams) (*store.RunInsertParams, error) {
 	params, err := spec.ResolveParams(p.conf)
 	if err != nil {
-		return nil, &InputError{Msg: err.Error()}
+		return nil, &InputError{Msg: err.Error(), Err: err}
 	}
 	conf := p.conf
 	if conf == nil {
@@ -103,7 +103,7 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 		return run, false, fmt.Errorf("DAG %q: %w", p.DagID, ErrNotFound)
 	}
 	if _, err := spec.ResolveParams(p.Conf); err != nil {
-		return run, false, &InputError{Msg: err.Error()}
+		return run, false, &InputError{Msg: err.Error(), Err: err}
 	}
 	if err := e.ensureSynced(ctx); err != nil {
 		return run, false, err
