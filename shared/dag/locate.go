@@ -50,6 +50,7 @@ func spots(data []byte) []spot {
 		case k == "default_args" && v.Kind == yaml.MappingNode:
 			each(v, "", "default_args.")
 		case k == "params" && v.Kind == yaml.MappingNode:
+			each(v, "", "params.")
 			for j := 0; j+1 < len(v.Content); j += 2 {
 				if p := v.Content[j+1]; p.Kind == yaml.MappingNode {
 					each(p, "", "params."+v.Content[j].Value+".")

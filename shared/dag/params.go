@@ -42,8 +42,17 @@ func (ps *Params) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.MappingNode {
 		return fmt.Errorf("line %d: params must be a mapping of name to {type, default}", n.Line)
 	}
+	seen := map[string]int{}
+	var dups []string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		name, val := n.Content[i].Value, n.Content[i+1]
+		if first, dup := seen[name]; dup {
+			// A mapping's keys are unique (YAML); the second one would
+			// otherwise be a second field of the form, shadowed in runs.
+			dups = append(dups, fmt.Sprintf("line %d: param %s declared twice (first at line %d)", n.Content[i].Line, name, first))
+			continue
+		}
+		seen[name] = n.Content[i].Line
 		p := Param{Name: name}
 		if val.Kind == yaml.MappingNode && hasKey(val, "type", "default") {
 			var raw struct {
@@ -74,6 +83,9 @@ func (ps *Params) UnmarshalYAML(n *yaml.Node) error {
 			p.Type = typeOf(p.Default)
 		}
 		*ps = append(*ps, p)
+	}
+	if len(dups) > 0 {
+		return &yaml.TypeError{Errors: dups}
 	}
 	return nil
 }
