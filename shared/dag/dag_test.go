@@ -77,6 +77,8 @@ func TestBadDagFilesGivePreciseErrors(t *testing.T) {
 			"dags/x.yaml: dag p: params.a: line 4: param a declared twice (first at line 3)"},
 		{"param declared twice in JSON", `{"dag_id": "p", "params": {"a": 1, "a": "x"}, "tasks": [{"id": "a", "function": "noop"}]}`,
 			"dags/x.yaml: dag p: line 1: param a declared twice (first at line 1)"},
+		{"scheduled DAG with a required param", "dag_id: p\nschedule: \"0 1 * * *\"\nstart_date: 2025-01-01T00:00:00Z\nparams: {url: {type: string}}\ntasks: [{id: a, function: noop}]\n",
+			"dags/x.yaml: dag p: params.url.default: required: the DAG has a schedule"},
 		{"no tasks", "dag_id: p\n", `dags/x.yaml: dag p: tasks: at least one task is required`},
 		{"missing function", "dag_id: p\ntasks: [{id: a}]\n", `dags/x.yaml: dag p: task a: function: missing (required)`},
 		{"negative retries", "dag_id: p\ntasks: [{id: a, function: noop, retries: -1}]\n", `task a: retries: must be >= 0`},

@@ -58,6 +58,11 @@ func Validate(s *Spec, opts ValidateOptions) Errors {
 			add("", field+".type", "%q is not one of %s", p.Type, strings.Join(ParamTypes, ", "))
 			continue
 		}
+		if p.Default == nil && s.Schedule != "" {
+			// A scheduled run has no conf: it could not be created, and
+			// the tick would fail for every DAG (Airflow refuses it too).
+			add("", field+".default", "required: the DAG has a schedule, and scheduled runs take every param's default")
+		}
 		if p.Default != nil {
 			if err := CheckValue(p.Type, p.Default); err != nil {
 				add("", field+".default", "does not match type: %v", err)
