@@ -88,6 +88,10 @@ func Validate(s *Spec, opts ValidateOptions) Errors {
 			add(name, "id", "missing (required)")
 		} else if !taskIDPattern.MatchString(t.ID) {
 			add(name, "id", "%q must match [A-Za-z0-9_.-]+", t.ID)
+		} else if t.ID == "." || t.ID == ".." {
+			// A URL path segment "." or ".." is resolved away: the task's
+			// page and its API paths would be out of reach.
+			add(name, "id", "%q cannot be a task id (it is a relative path in URLs)", t.ID)
 		} else if len(t.ID) > MaxIDLength {
 			add(name[:32]+"…", "id", "%d characters, at most %d", len(t.ID), MaxIDLength)
 		} else if ids[t.ID] {
