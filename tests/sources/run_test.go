@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/lvao/dataplatform/local/cli"
 	"github.com/lvao/dataplatform/local/harness"
@@ -215,5 +216,48 @@ func TestSourceDagRowsWithoutSomeKeys(t *testing.T) {
 	}
 	if got := p.cohorts(); got != "AJOUT=2" {
 		t.Errorf("groups by cohort: %s", got)
+	}
+}
+
+// A pharmacies CSV split on another separator (here ',') has one column: the
+// normalisation fails naming the columns its rules read and the header it
+// found (LVAO failed with KeyError), instead of dropping every row as
+// without identifiant, or, with one header renamed, blanking that field on
+// every pharmacy.
+func TestPharmaciesOtherSeparatorFailsNamingColumns(t *testing.T) {
+	t.Parallel()
+	csv := "Numéro d'établissement,Raison sociale,Dénomination commerciale,Adresse,Code postal,Commune,Téléphone\n" +
+		"123,SELARL Pharmacie,Pharmacie,1 rue,75002,Paris,0140000000\n"
+	var utf16le []byte
+	for _, u := range utf16.Encode([]rune(csv)) {
+		utf16le = append(utf16le, byte(u), byte(u>>8))
+	}
+	var zipBody bytes.Buffer
+	zw := zip.NewWriter(&zipBody)
+	f, _ := zw.Create("etablissements.csv")
+	_, _ = f.Write(utf16le)
+	_ = zw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(zipBody.Bytes())
+	}))
+	defer srv.Close()
+	p := newPlatform(t, &dataFair{})
+	var out, errb bytes.Buffer
+	m := &cli.Main{Env: harness.MapEnv(p.env), Stdout: &out, Stderr: &errb}
+	code := m.Run(context.Background(), []string{"dag", "run", "pharmacies", "--json", "--timeout", "1m",
+		"--s3-dir", p.s3Dir, "--conf", `{"endpoint": "` + srv.URL + `/annuaire_csv.zip"}`})
+	var doc engine.RunDoc
+	_ = json.Unmarshal(out.Bytes(), &doc)
+	if code != 1 || taskStates(doc)["source_data_normalize"] != "failed" {
+		t.Fatalf("exit %d tasks %v %s", code, taskStates(doc), errb.String())
+	}
+	for _, task := range doc.Tasks {
+		if task.TaskID == "source_data_normalize" && (!strings.Contains(task.Error, `"Raison sociale"`) ||
+			!strings.Contains(task.Error, `"Numéro d'établissement,Raison sociale,`)) {
+			t.Errorf("error %q should name the missing columns and the header found", task.Error)
+		}
+	}
+	if got := p.counts(); got != "cohorts=0 groups=0 units=0 logs=0" {
+		t.Errorf("written: %s", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/lvao/dataplatform/shared/pipeline/source/suggest"
+	"github.com/lvao/dataplatform/shared/pipeline/source/download"
 	"github.com/lvao/dataplatform/shared/pipeline/source/transform"
 	"github.com/lvao/dataplatform/shared/runtime"
 )
@@ -103,6 +104,9 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFileColumns(cfg, n, columns); err != nil {
+		return nil, err
+	}
 	undesired := transform.NewUndesiredLines()
 	in, warnings, errs := 0, 0, 0
 	reasons := map[string]int{}
@@ -186,6 +190,27 @@ func downloadedColumns(ctx context.Context, t *runtime.Task) ([]string, error) {
 		return nil, fmt.Errorf("error reading the result of %s: %w", TaskDownload, err)
 	}
 	return res.Columns, nil
+}
+
+// checkFileColumns fails when a file source (the pharmacies CSV, an S3
+// xlsx) lacks a column the rules read: its header names every column, so a
+// missing one is a changed file (a renamed header, another separator), on
+// which LVAO failed with KeyError. JSON sources leave out null keys: their
+// absent columns stay empty, as before.
+func checkFileColumns(cfg Config, n *transform.Normalizer, columns []string) error {
+	mode := cfg.FetchMode
+	if mode == "" {
+		mode, _ = download.ModeForEndpoint(cfg.Endpoint)
+	}
+	if (mode != download.ModePharmacies && mode != download.ModeS3XLSX) || len(columns) == 0 {
+		return nil
+	}
+	missing := n.MissingColumns(columns)
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the downloaded file lacks the column(s) %q that the normalization rules read (KeyError upstream); its columns are %q",
+		missing, columns)
 }
 
 // padColumns adds the columns a row lacks as null, as pandas built one

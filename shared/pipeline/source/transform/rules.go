@@ -362,6 +362,51 @@ func (n *Normalizer) applyOCA(r Row) ([]Row, error) {
 	return out, nil
 }
 
+// MissingColumns returns the columns the rules read (the origins of column
+// and dataframe transforms) that neither the data's columns nor an earlier
+// rule provide, in rule order. On such a table pandas' df[origin] raised
+// KeyError and the upstream task failed, whereas NormalizeRow reads an
+// absent column as empty (a JSON row may leave out a null key). A file's
+// header names every column of every row: a missing one means the file
+// changed (a renamed header, another separator), and normalising anyway
+// would blank that field on every acteur.
+func (n *Normalizer) MissingColumns(columns []string) []string {
+	have := make(map[string]bool, len(columns))
+	for _, c := range columns {
+		have[c] = true
+	}
+	if n.cfg.DagID == "pharmacies" && have[pharmacieIDColumn] {
+		have["identifiant_externe"] = true
+	}
+	var missing []string
+	need := func(c string) {
+		if !have[c] && !contains(missing, c) {
+			missing = append(missing, c)
+		}
+	}
+	for _, r := range n.byKind[RuleRename] {
+		if have[r.Origin] {
+			have[r.Destination] = true
+		}
+	}
+	for _, r := range n.byKind[RuleColumnTransform] {
+		need(r.Origin)
+		have[r.Destination] = true
+	}
+	for _, r := range n.byKind[RuleDefaultValue] {
+		have[r.Column] = true
+	}
+	for _, r := range n.byKind[RuleDataframeTransform] {
+		for _, o := range r.Origins {
+			need(o)
+		}
+		for _, d := range r.Destinations {
+			have[d] = true
+		}
+	}
+	return missing
+}
+
 // acteurIDs are the identifiant_unique a normalised row stands for: its
 // own, or with OCA those of the rows it explodes into. Ids that cannot be
 // computed are left out.

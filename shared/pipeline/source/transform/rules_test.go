@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -478,5 +479,58 @@ func TestNormalizeLenientDropKeepIDs(t *testing.T) {
 				t.Errorf("KeepIDs = %q, want %q", res.KeepIDs, c.want)
 			}
 		})
+	}
+}
+
+// MissingColumns names the columns the rules read that a table lacks (its
+// header and what earlier rules add): none for the real headers of the
+// pharmacies CSV and of an eco-organism's data, every read column for a
+// CSV split on the wrong separator (one column).
+func TestMissingColumns(t *testing.T) {
+	t.Parallel()
+	file, err := os.Open("testdata/sources.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	dags, err := LoadSourceDAGs(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	normalizer := func(id string) *Normalizer {
+		for _, d := range dags {
+			if d.DagID == id {
+				cfg, err := d.Config(loadRefData(t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				n, err := NewNormalizer(cfg, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+		}
+		t.Fatalf("no DAG %s", id)
+		return nil
+	}
+	pharmacies := normalizer("pharmacies")
+	header := []string{"Numéro d'établissement", "Raison sociale", "Dénomination commerciale", "Adresse", "Code postal",
+		"Commune", "Téléphone", "Fax", "Région", "Département", "Type établissement"}
+	if got := pharmacies.MissingColumns(header); len(got) != 0 {
+		t.Errorf("pharmacies header: missing %q", got)
+	}
+	if got := pharmacies.MissingColumns([]string{strings.Join(header, ",")}); !slices.Equal(got, []string{"Raison sociale",
+		"Dénomination commerciale", "Adresse", "Code postal", "Commune", "Téléphone", "identifiant_externe"}) {
+		t.Errorf("comma-separated header: missing %q", got)
+	}
+	renamed := slices.Clone(header)
+	renamed[4] = "CP"
+	if got := pharmacies.MissingColumns(renamed); !slices.Equal(got, []string{"Code postal"}) {
+		t.Errorf("renamed header: missing %q", got)
+	}
+	eco, _ := DecodeRow([]byte(ecosystemRow))
+	if got := normalizer("eo-ecosystem").MissingColumns(eco.Columns()); len(got) != 0 {
+		t.Errorf("eo-ecosystem columns: missing %q", got)
 	}
 }
