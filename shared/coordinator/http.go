@@ -98,7 +98,13 @@ func writeError(w http.ResponseWriter, code int, msg string, detail any) {
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+	err := dec.Decode(v)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, "body too large", fmt.Sprintf("at most %d bytes", tooLarge.Limit))
+		return false
+	case err != nil && !errors.Is(err, io.EOF):
 		writeError(w, http.StatusBadRequest, "invalid JSON body", err.Error())
 		return false
 	}

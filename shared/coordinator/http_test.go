@@ -135,6 +135,7 @@ func TestCoordinatorAPIErrors(t *testing.T) {
 		{"POST", "/api/v1/dags/api/clearTaskInstances", `{}`, 400, "run_id is required"},
 		{"POST", "/api/v1/dags/api/backfill", `{"from":"2025-08-09T00:00:00Z"}`, 400, "from and to are required"},
 		{"GET", "/nowhere", "", 404, "no such endpoint"},
+		{"POST", "/api/v1/dags/api/dagRuns", `{"conf":{"label":"` + strings.Repeat("x", 2<<20) + `"}}`, 413, "at most 1048576 bytes"},
 		{"GET", "/api/v1/dags/api/dagRuns", "", 405, "/api/v1/dags/api/dagRuns takes POST, not GET"},
 		{"DELETE", "/api/v1/dags/api/dagRuns/manual__x", "", 405, "takes GET, not DELETE"},
 		{"GET", "/api/v1/dags/api/nothing", "", 404, "no such endpoint"},
