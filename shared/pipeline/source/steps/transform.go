@@ -9,8 +9,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/lvao/dataplatform/shared/pipeline/source/suggest"
 	"github.com/lvao/dataplatform/shared/pipeline/source/download"
+	"github.com/lvao/dataplatform/shared/pipeline/source/suggest"
 	"github.com/lvao/dataplatform/shared/pipeline/source/transform"
 	"github.com/lvao/dataplatform/shared/runtime"
 )
@@ -108,7 +108,7 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 		return nil, err
 	}
 	undesired := transform.NewUndesiredLines()
-	in, warnings, errs := 0, 0, 0
+	in, warnings, errs, dropped := 0, 0, 0, 0
 	reasons := map[string]int{}
 	for row, err := range readRows(ctx, t, TaskDownload, RowsArtifact) {
 		if err != nil {
@@ -133,6 +133,9 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 				return nil, err
 			}
 		}
+		if rr.Dropped {
+			dropped++
+		}
 		for _, id := range rr.KeepIDs {
 			if err := keepIDs.WriteJSON(id); err != nil {
 				return nil, err
@@ -148,11 +151,23 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 	if err := n.Finish(); err != nil {
 		return nil, err
 	}
-	noRows := func() error {
-		return fmt.Errorf("no row left after normalisation: %d rows read, %d dropped by blocking errors%s", in, errs, topReasons(reasons))
+	// noRows names the rows dropped by blocking errors (a row may have
+	// several), then those the whole-table step dropped (metadata).
+	noRows := func(metadata map[string]string) error {
+		var table []string
+		for k, v := range metadata {
+			table = append(table, k+": "+v)
+		}
+		sort.Strings(table)
+		msg := ""
+		if len(table) > 0 {
+			msg = "; then " + strings.Join(table, "; ")
+		}
+		return fmt.Errorf("no row left after normalisation: %d rows read, %d dropped by blocking errors (%d errors)%s%s",
+			in, dropped, errs, topReasons(reasons), msg)
 	}
 	if undesired.Rows() == 0 {
-		return nil, noRows()
+		return nil, noRows(nil)
 	}
 	if err := out.Close(); err != nil {
 		return nil, err
@@ -163,7 +178,7 @@ func (d *Deps) normalize(ctx context.Context, t *runtime.Task, cfg Config) (any,
 			return nil, err
 		}
 		if kept == 0 {
-			return nil, noRows()
+			return nil, noRows(metadata)
 		}
 	}
 	for _, w := range []*rowWriter{logs, keepIDs} {

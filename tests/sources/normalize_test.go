@@ -1,0 +1,38 @@
+package sources_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// When normalisation leaves no row, the error counts the rows dropped by
+// blocking errors (a row without id nor nom raises two errors but is one
+// row) and names the rows the whole-table step dropped (here, without
+// location), rather than "0 dropped".
+func TestSourceDagNoRowLeftNamesWhy(t *testing.T) {
+	t.Parallel()
+	df := &dataFair{pageSize: 5}
+	df.set([]map[string]any{
+		ecosystemRow("", "", "Artisan, commerce indépendant", "Cartouches", 48.85),
+		ecosystemRow("A2", "Répar Deux", "Artisan, commerce indépendant", "Cartouches", 0),
+	})
+	p := newPlatform(t, df)
+	code, doc, stderr := p.run(nil)
+	if code != 1 || taskStates(doc)["source_data_normalize"] != "failed" {
+		t.Fatalf("exit %d tasks %v %s", code, taskStates(doc), stderr)
+	}
+	for _, task := range doc.Tasks {
+		if task.TaskID != "source_data_normalize" {
+			continue
+		}
+		for _, want := range []string{"2 rows read, 1 dropped by blocking errors (2 errors)",
+			"Nombre d'acteurs filtrés car sans localisation (non digitaux): 1"} {
+			if !strings.Contains(task.Error, want) {
+				t.Errorf("error %q lacks %q", task.Error, want)
+			}
+		}
+	}
+	if got := p.counts(); got != "cohorts=0 groups=0 units=0 logs=0" {
+		t.Errorf("written: %s", got)
+	}
+}
