@@ -54,7 +54,9 @@ func (ps *Params) UnmarshalYAML(n *yaml.Node) error {
 		}
 		seen[name] = n.Content[i].Line
 		p := Param{Name: name}
-		if val.Kind == yaml.MappingNode && hasKey(val, "type", "default") {
+		// {description, enum} without type nor default declares a param
+		// too (one that needs a type): it is not an object default.
+		if val.Kind == yaml.MappingNode && (hasKey(val, "type", "default") || onlyKeys(val, "description", "enum")) {
 			var raw struct {
 				Type        string `yaml:"type"`
 				Default     any    `yaml:"default"`
@@ -129,6 +131,26 @@ func hasKey(n *yaml.Node, names ...string) bool {
 			if k == name {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// onlyKeys tells whether n has keys, all of them among names.
+func onlyKeys(n *yaml.Node, names ...string) bool {
+	ks := keys(n)
+	for _, k := range ks {
+		if !hasName(names, k) {
+			return false
+		}
+	}
+	return len(ks) > 0
+}
+
+func hasName(names []string, k string) bool {
+	for _, n := range names {
+		if n == k {
+			return true
 		}
 	}
 	return false

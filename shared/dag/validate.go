@@ -54,7 +54,11 @@ func Validate(s *Spec, opts ValidateOptions) Errors {
 	validateArgs(s.DefaultArgs, func(field, format string, a ...any) { add("", "default_args."+field, format, a...) })
 	for _, p := range s.Params {
 		field := "params." + p.Name
-		if !validParamType(p.Type) {
+		switch {
+		case p.Type == "":
+			add("", field+".type", "missing: a param without a default needs a type (one of %s)", strings.Join(ParamTypes, ", "))
+			continue
+		case !validParamType(p.Type):
 			add("", field+".type", "%q is not one of %s", p.Type, strings.Join(ParamTypes, ", "))
 			continue
 		}
