@@ -107,6 +107,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	case err != nil && !errors.Is(err, io.EOF):
 		writeError(w, http.StatusBadRequest, "invalid JSON body", err.Error())
 		return false
+	case err == nil:
+		// One JSON value: what follows it would be ignored silently.
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			writeError(w, http.StatusBadRequest, "invalid JSON body", "data after the JSON object")
+			return false
+		}
 	}
 	return true
 }

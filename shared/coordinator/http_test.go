@@ -125,6 +125,7 @@ func TestCoordinatorAPIErrors(t *testing.T) {
 		{"POST", "/api/v1/dags/api/dagRuns", `{"conf":{"n":"five"}}`, 400, "invalid conf"},
 		{"POST", "/api/v1/dags/api/dagRuns", `{"conf":{"zzz":1}}`, 400, "unknown param"},
 		{"POST", "/api/v1/dags/api/dagRuns", `{not json`, 400, "invalid JSON body"},
+		{"POST", "/api/v1/dags/api/dagRuns", `{"conf":{}} {"conf":{"n":2}}`, 400, "data after the JSON object"},
 		{"POST", "/api/v1/dags/api/dagRuns", `{"confx":{}}`, 400, "unknown field"},
 		{"POST", "/api/v1/dags/nope/dagRuns", `{}`, 404, "not found"},
 		{"POST", "/api/v1/dags/api/dagRuns", `{"dag_run_id":"my_run"}`, 400, "dag_run_id cannot be chosen"},
