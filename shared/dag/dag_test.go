@@ -276,3 +276,17 @@ func TestMissingDagDirectoryIsNamed(t *testing.T) {
 		t.Fatalf("error %v, want %q", err, want)
 	}
 }
+
+// A field that did not decode gets one message, not a second one from
+// validation about the zero value it was left with.
+func TestAFieldThatDidNotDecodeIsReportedOnce(t *testing.T) {
+	t.Parallel()
+	err := load(t, map[string]string{"x.yaml": "dag_id: p\ntasks:\n  - id: a\n    function: noop\n    execution_timeout: 1 hour\n"})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	want := `dags/x.yaml: dag p: task a: execution_timeout: line 5: "1 hour" is not a duration (use Go durations such as 90s, 2m, 1h30m)`
+	if err.Error() != want {
+		t.Fatalf("error:\n%v\nwant only:\n%s", err, want)
+	}
+}

@@ -86,6 +86,25 @@ func extraDocument(dec *yaml.Decoder) string {
 	return fmt.Sprintf("line %d: a second YAML document; a file holds one DAG (put each DAG in its own file)", n.Content[0].Line)
 }
 
+// withoutDecoded drops the validation problems of fields whose decoding
+// failed: a duration that did not parse is also zero ("must be > 0"), a
+// second message about the same mistake.
+func withoutDecoded(verrs, perrs Errors) Errors {
+	failed := map[[2]string]bool{}
+	for _, e := range perrs {
+		if e.Field != "" {
+			failed[[2]string{e.Task, e.Field}] = true
+		}
+	}
+	out := verrs[:0:0]
+	for _, e := range verrs {
+		if !failed[[2]string{e.Task, e.Field}] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func cleanYAMLError(err error) string {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n")
@@ -172,7 +191,7 @@ func Load(opts ValidateOptions, sources ...Source) (*Set, error) {
 				continue
 			}
 			if verrs := Validate(spec, opts); len(verrs) > 0 || len(perrs) > 0 {
-				errs = append(errs, verrs...)
+				errs = append(errs, withoutDecoded(verrs, perrs)...)
 				continue
 			}
 			if prev, dup := set.byID[spec.DagID]; dup {
