@@ -89,6 +89,7 @@ var goTypeOf = map[string]string{
 	"start_date": "time.Time", "default_args": "dag.TaskArgs",
 	"dag_id": "string", "description": "string", "schedule": "string",
 	"id": "string", "function": "string", "trigger_rule": "string",
+	"type": "string", "enum": "[]interface {}", // a param's
 }
 
 // locate returns the task and field a decoding message is about, or

@@ -3,6 +3,7 @@ package dag
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -40,16 +41,18 @@ func (ps Params) Get(name string) (Param, bool) {
 // or name → plain default value (type inferred).
 func (ps *Params) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: params must be a mapping of name to {type, default}", n.Line)
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: params must be a mapping of name to {type, default}", n.Line)}}
 	}
 	seen := map[string]int{}
-	var dups []string
+	// Problems are collected (a *yaml.TypeError): decoding goes on and
+	// the file's other problems are reported with them.
+	var problems []string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		name, val := n.Content[i].Value, n.Content[i+1]
 		if first, dup := seen[name]; dup {
 			// A mapping's keys are unique (YAML); the second one would
 			// otherwise be a second field of the form, shadowed in runs.
-			dups = append(dups, fmt.Sprintf("line %d: param %s declared twice (first at line %d)", n.Content[i].Line, name, first))
+			problems = append(problems, fmt.Sprintf("line %d: param %s declared twice (first at line %d)", n.Content[i].Line, name, first))
 			continue
 		}
 		seen[name] = n.Content[i].Line
@@ -63,14 +66,19 @@ func (ps *Params) UnmarshalYAML(n *yaml.Node) error {
 				Description string `yaml:"description"`
 				Enum        []any  `yaml:"enum"`
 			}
-			dec := val
-			if err := dec.Decode(&raw); err != nil {
-				return fmt.Errorf("param %s: %w", name, err)
-			}
-			for _, k := range keys(val) {
-				if k != "type" && k != "default" && k != "description" && k != "enum" {
-					return fmt.Errorf("line %d: param %s: unknown field %q (expected type, default, description, enum)", val.Line, name, k)
+			bad := false
+			for j := 0; j+1 < len(val.Content); j += 2 {
+				if k := val.Content[j]; !hasName([]string{"type", "default", "description", "enum"}, k.Value) {
+					problems = append(problems, fmt.Sprintf("line %d: param %s: unknown field %q (expected type, default, description, enum)", k.Line, name, k.Value))
+					bad = true
 				}
+			}
+			if err := val.Decode(&raw); err != nil {
+				problems = append(problems, decodeProblems(err)...)
+				bad = true
+			}
+			if bad {
+				continue
 			}
 			p.Type, p.Default, p.Description, p.Enum = raw.Type, normalize(raw.Default), raw.Description, raw.Enum
 			if p.Type == "" && p.Default != nil {
@@ -79,17 +87,27 @@ func (ps *Params) UnmarshalYAML(n *yaml.Node) error {
 		} else {
 			var v any
 			if err := val.Decode(&v); err != nil {
-				return fmt.Errorf("param %s: %w", name, err)
+				problems = append(problems, decodeProblems(err)...)
+				continue
 			}
 			p.Default = normalize(v)
 			p.Type = typeOf(p.Default)
 		}
 		*ps = append(*ps, p)
 	}
-	if len(dups) > 0 {
-		return &yaml.TypeError{Errors: dups}
+	if len(problems) > 0 {
+		return &yaml.TypeError{Errors: problems}
 	}
 	return nil
+}
+
+// decodeProblems are the messages of a decoding error, one per problem.
+func decodeProblems(err error) []string {
+	var terr *yaml.TypeError
+	if errors.As(err, &terr) {
+		return terr.Errors
+	}
+	return []string{err.Error()}
 }
 
 // MarshalJSON writes an object in declaration order.
