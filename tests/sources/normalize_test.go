@@ -36,3 +36,24 @@ func TestSourceDagNoRowLeftNamesWhy(t *testing.T) {
 		t.Errorf("written: %s", got)
 	}
 }
+
+// A NUL character in the data (Postgres text cannot hold it) is removed at
+// download: it failed the suggestion write of the whole cohort, on every
+// retry, with an error naming no row.
+func TestSourceDagNULCharacterIsRemoved(t *testing.T) {
+	t.Parallel()
+	row := ecosystemRow("A1", "Nul\x00Byte", "Artisan, commerce indépendant", "Cartouches", 48.85)
+	row["consignes_dacces"] = "sonner\x00"
+	df := &dataFair{pageSize: 5}
+	df.set([]map[string]any{row})
+	p := newPlatform(t, df)
+	code, doc, stderr := p.run(nil)
+	if code != 0 {
+		t.Fatalf("exit %d tasks %v %s", code, taskStates(doc), stderr)
+	}
+	var nom string
+	err := p.webapp.QueryRow(t.Context(), `SELECT valeurs[1] FROM data_suggestionunitaire WHERE champs = '{nom}'`).Scan(&nom)
+	if err != nil || nom != "NulByte" {
+		t.Errorf("nom suggested: %q %v", nom, err)
+	}
+}

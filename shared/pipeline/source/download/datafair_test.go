@@ -405,3 +405,23 @@ func TestDataFairBigIntegerKeepsItsDigits(t *testing.T) {
 	wantValue(t, rows[0], "siret", transform.String("12345678901234"))
 	wantValue(t, rows[0], "n", transform.String("1.5"))
 }
+
+// NUL characters (U+0000) are removed from strings, list items included:
+// Postgres text cannot hold them, and one failed the suggestion write of
+// the whole cohort without naming the row.
+func TestDataFairRemovesNULCharacters(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, func(s *server, w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"results":[{"nom":"Nul\u0000Byte","produits":["a\u0000","b"],"ok":"sans"},{"nom":"x"}]}`)
+	})
+	rows, st, err := collect(t, testConfig(t, srv.URL+"/lines?size=1", ModeDataFair))
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	wantValue(t, rows[0], "nom", transform.String("NulByte"))
+	wantValue(t, rows[0], "produits", transform.Strings("a", "b"))
+	wantValue(t, rows[0], "ok", transform.String("sans"))
+	if st.NULCellsCleaned != 2 {
+		t.Errorf("NULCellsCleaned = %d, want 2", st.NULCellsCleaned)
+	}
+}

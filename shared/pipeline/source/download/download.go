@@ -96,6 +96,10 @@ type Stats struct {
 	SkippedLines int64
 	// Retries counts the retried requests.
 	Retries int
+	// NULCellsCleaned counts the cells whose NUL characters (U+0000) were
+	// removed: Postgres text cannot hold them, and one would fail the
+	// suggestion write of the whole cohort.
+	NULCellsCleaned int64
 }
 
 // Download fetches the source and sends its rows, one at a time, to sink.
@@ -124,6 +128,7 @@ func Download(ctx context.Context, cfg Config, sink func(transform.Row) error) (
 	}
 	fileMode := mode == ModePharmacies || mode == ModeS3XLSX
 	d.em = newEmitter(sink, expected, &st)
+	d.em.log = d.log
 	if fileMode {
 		if len(cfg.IgnoreRowsWithNullOrEmptyFields) > 0 {
 			d.log.Warn("download: ignore_rows_with_null_or_empty_fields is not applied to a file source",

@@ -1,7 +1,9 @@
 package download
 
 import (
+	"log/slog"
 	"sort"
+	"strings"
 
 	"github.com/lvao/dataplatform/shared/pipeline/source/transform"
 )
@@ -21,6 +23,8 @@ type emitter struct {
 
 	seen     map[string]bool // data columns seen so far
 	dataCols []string        // in order of first appearance
+
+	log *slog.Logger // nil: no warning for removed NUL characters
 }
 
 func newEmitter(sink func(transform.Row) error, expected []string, st *Stats) *emitter {
@@ -42,6 +46,7 @@ func (e *emitter) emit(r transform.Row) error {
 	if e.castNumbers {
 		castNumbers(&r)
 	}
+	e.removeNUL(&r)
 	for _, c := range e.expected {
 		if !r.Has(c) {
 			r.Set(c, transform.String(""))
@@ -69,6 +74,52 @@ func castNumbers(r *transform.Row) {
 			r.Set(f.Name, transform.String(f.Value.PyStr()))
 		}
 	}
+}
+
+// maxNULWarnings bounds the warnings naming a cleaned cell.
+const maxNULWarnings = 20
+
+// removeNUL removes the NUL characters of the row's strings (cells and
+// items of list cells). Postgres text cannot hold U+0000: the suggestion
+// write of the row's whole cohort would fail ("invalid byte sequence for
+// encoding UTF8: 0x00") without naming the row.
+func (e *emitter) removeNUL(r *transform.Row) {
+	for _, f := range r.Fields() {
+		v, changed := withoutNUL(f.Value)
+		if !changed {
+			continue
+		}
+		r.Set(f.Name, v)
+		if e.stats.NULCellsCleaned++; e.log != nil && e.stats.NULCellsCleaned <= maxNULWarnings {
+			e.log.Warn("download: NUL characters removed (Postgres text cannot hold them)",
+				"row", e.stats.Rows+e.stats.Dropped+1, "column", f.Name, "value", strings.ReplaceAll(f.Value.PyStr(), "\x00", `\x00`))
+		}
+	}
+}
+
+func withoutNUL(v transform.Value) (transform.Value, bool) {
+	switch v.Kind() {
+	case transform.KindString:
+		if strings.IndexByte(v.Str(), 0) >= 0 {
+			return transform.String(strings.ReplaceAll(v.Str(), "\x00", "")), true
+		}
+	case transform.KindList:
+		items := v.Items()
+		var out []transform.Value
+		for i, it := range items {
+			c, changed := withoutNUL(it)
+			if changed && out == nil {
+				out = append(make([]transform.Value, 0, len(items)), items[:i]...)
+			}
+			if out != nil {
+				out = append(out, c)
+			}
+		}
+		if out != nil {
+			return transform.List(out...), true
+		}
+	}
+	return v, false
 }
 
 // finish fills Stats.Columns, ExtraColumns and MissingColumns.
