@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -38,7 +40,14 @@ func parse(file string, data []byte) (*Spec, Errors) {
 		return nil, Errors{{File: file, Msg: "empty file"}}
 	}
 	var terr *yaml.TypeError
-	if err != nil && !errors.As(err, &terr) {
+	var timeErr *time.ParseError
+	switch {
+	case errors.As(err, &timeErr):
+		// A quoted start_date goes through time.Time's UnmarshalText,
+		// whose error names neither the field nor the line.
+		return nil, Errors{{File: file, DagID: guessID(data), Field: "start_date",
+			Msg: fmt.Sprintf("%s%q is not an RFC 3339 date-time such as 2025-08-01T00:00:00Z", lineOf(data, "start_date"), timeErr.Value)}}
+	case err != nil && !errors.As(err, &terr):
 		return nil, Errors{{File: file, DagID: guessID(data), Msg: cleanYAMLError(err)}}
 	}
 	if msg := extraDocument(dec); msg != "" {
@@ -120,6 +129,22 @@ func guessID(data []byte) string {
 	for _, line := range strings.Split(string(data), "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "dag_id:"); ok {
 			return strings.Trim(strings.TrimSpace(v), `"'`)
+		}
+	}
+	if m := jsonDagID.FindSubmatch(data); m != nil { // a JSON file
+		return string(m[1])
+	}
+	return ""
+}
+
+var jsonDagID = regexp.MustCompile(`"dag_id"\s*:\s*"([^"\\]*)"`)
+
+// lineOf is "line N: " for the first line that holds key (as a YAML key or
+// a JSON one), or "" when none does.
+func lineOf(data []byte, key string) string {
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.Contains(line, key+":") || strings.Contains(line, `"`+key+`"`) {
+			return fmt.Sprintf("line %d: ", i+1)
 		}
 	}
 	return ""
