@@ -122,6 +122,19 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		}
 		return d
 	}
+	// durOrOff is a duration whose 0 means off (its default).
+	durOrOff := func(name string) time.Duration {
+		v := get(name, "")
+		if v == "" {
+			return 0
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			problems = append(problems, fmt.Sprintf("%s: %q is not a Go duration (e.g. 50s; 0 for off)", name, v))
+			return 0
+		}
+		return d
+	}
 	pgURL := func(name, def string) string {
 		v := get(name, def)
 		if v == "" {
@@ -188,7 +201,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 
 	c.TaskLease = dur("TASK_LEASE", 60*time.Second)
 	c.RequeueAfter = dur("REQUEUE_AFTER", 2*time.Minute)
-	c.TickLinger = dur("TICK_LINGER", 0)
+	c.TickLinger = durOrOff("TICK_LINGER")
 	c.LogFlushInterval = dur("LOG_FLUSH_INTERVAL", 3*time.Second)
 	c.FunctionTimeout = dur("FUNCTION_TIMEOUT", 15*time.Minute)
 	if len(problems) > 0 {

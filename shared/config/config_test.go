@@ -43,3 +43,23 @@ func TestLoadDefaults(t *testing.T) {
 		t.Errorf("secret values %v", v)
 	}
 }
+
+// TICK_LINGER's default is 0 (off): writing it explicitly is accepted.
+func TestTickLingerZeroIsOff(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"0", "0s", "50s"} {
+		c, err := Load(lookup(map[string]string{"DATABASE_URL": "postgres://u@h/db", "QUEUE_BACKEND": "memory", "TICK_LINGER": v}))
+		if err != nil {
+			t.Fatalf("TICK_LINGER=%s: %v", v, err)
+		}
+		if want, _ := time.ParseDuration(v); c.TickLinger != want {
+			t.Errorf("TICK_LINGER=%s: %s", v, c.TickLinger)
+		}
+	}
+	for _, v := range []string{"-1s", "soon"} {
+		_, err := Load(lookup(map[string]string{"DATABASE_URL": "postgres://u@h/db", "QUEUE_BACKEND": "memory", "TICK_LINGER": v}))
+		if err == nil || !strings.Contains(err.Error(), "TICK_LINGER: ") {
+			t.Errorf("TICK_LINGER=%s: %v, want an error naming it", v, err)
+		}
+	}
+}
