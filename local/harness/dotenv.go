@@ -8,7 +8,9 @@ import (
 )
 
 // LoadDotEnv reads a .env file (KEY=VALUE lines, # comments, optional
-// `export ` and quotes; no expansion), as .env.template documents. A
+// `export ` and quotes; no expansion), as .env.template documents. As
+// docker compose reads it, a comment may end a line: after a quoted value,
+// or after a space in an unquoted one (KEY=6s # local). A
 // missing file is no error: it returns an empty map.
 func LoadDotEnv(path string) (map[string]string, error) {
 	out := map[string]string{}
@@ -33,11 +35,34 @@ func LoadDotEnv(path string) (map[string]string, error) {
 		if !ok || k == "" {
 			return nil, fmt.Errorf("%s:%d: not KEY=VALUE", path, n)
 		}
-		v = strings.TrimSpace(v)
-		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-			v = v[1 : len(v)-1]
+		v, err := dotEnvValue(strings.TrimSpace(v))
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %s: %v", path, n, k, err)
 		}
 		out[k] = v
 	}
 	return out, sc.Err()
+}
+
+// dotEnvValue is a value as written after KEY=: quoted (the quotes go, the
+// text is kept as is, a comment may follow) or bare (up to " #").
+func dotEnvValue(v string) (string, error) {
+	if v != "" && (v[0] == '"' || v[0] == '\'') {
+		end := strings.IndexByte(v[1:], v[0])
+		if end < 0 {
+			return "", fmt.Errorf("%c quote not closed", v[0])
+		}
+		val, rest := v[1:1+end], strings.TrimSpace(v[2+end:])
+		if rest != "" && !strings.HasPrefix(rest, "#") {
+			return "", fmt.Errorf("%q after the closing quote", rest)
+		}
+		return val, nil
+	}
+	if i := strings.Index(v, " #"); i >= 0 {
+		v = v[:i]
+	}
+	if i := strings.Index(v, "\t#"); i >= 0 {
+		v = v[:i]
+	}
+	return strings.TrimSpace(v), nil
 }
