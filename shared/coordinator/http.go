@@ -100,7 +100,13 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	var tooLarge *http.MaxBytesError
+	var badTime *time.ParseError
 	switch {
+	case errors.As(err, &badTime):
+		// Go's message shows its layout (2006-01-02T15:04:05Z07:00).
+		writeError(w, http.StatusBadRequest, "invalid JSON body",
+			fmt.Sprintf("%q is not an RFC 3339 date-time such as 2025-08-01T00:00:00Z", strings.Trim(badTime.Value, `"`)))
+		return false
 	case errors.As(err, &tooLarge):
 		writeError(w, http.StatusRequestEntityTooLarge, "body too large", fmt.Sprintf("at most %d bytes", tooLarge.Limit))
 		return false

@@ -125,6 +125,8 @@ func TestCoordinatorAPIErrors(t *testing.T) {
 		{"POST", "/api/v1/dags/api/dagRuns", `{"conf":{"n":"five"}}`, 400, "invalid conf"},
 		{"POST", "/api/v1/dags/api/dagRuns", `{"conf":{"zzz":1}}`, 400, "unknown param"},
 		{"POST", "/api/v1/dags/api/dagRuns", `{not json`, 400, "invalid JSON body"},
+		{"POST", "/api/v1/dags/api/dagRuns", `{"logical_date":"2025-08-10T00:00:00"}`, 400, `\"2025-08-10T00:00:00\" is not an RFC 3339 date-time`},
+		{"POST", "/api/v1/dags/api/backfill", `{"from":"2025-08-10","to":"2025-08-11T00:00:00Z"}`, 400, `\"2025-08-10\" is not an RFC 3339 date-time`},
 		{"POST", "/api/v1/dags/api/dagRuns", `{"conf":{}} {"conf":{"n":2}}`, 400, "data after the JSON object"},
 		{"POST", "/api/v1/dags/api/dagRuns", `{"confx":{}}`, 400, "unknown field"},
 		{"POST", "/api/v1/dags/nope/dagRuns", `{}`, 404, "not found"},
