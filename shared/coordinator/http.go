@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -101,11 +102,17 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	err := dec.Decode(v)
 	var tooLarge *http.MaxBytesError
 	var badTime *time.ParseError
+	var badType *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &badTime):
 		// Go's message shows its layout (2006-01-02T15:04:05Z07:00).
 		writeError(w, http.StatusBadRequest, "invalid JSON body",
 			fmt.Sprintf("%q is not an RFC 3339 date-time such as 2025-08-01T00:00:00Z", strings.Trim(badTime.Value, `"`)))
+		return false
+	case errors.As(err, &badType):
+		// Go's message names Go types (map[string]interface {}).
+		writeError(w, http.StatusBadRequest, "invalid JSON body",
+			fmt.Sprintf("%s: expected %s, got %s", badType.Field, jsonKind(badType.Type), badType.Value))
 		return false
 	case errors.As(err, &tooLarge):
 		writeError(w, http.StatusRequestEntityTooLarge, "body too large", fmt.Sprintf("at most %d bytes", tooLarge.Limit))
@@ -121,6 +128,23 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		}
 	}
 	return true
+}
+
+// jsonKind names a body field's Go type as JSON does.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return "a number"
+	}
+	return t.String()
 }
 
 // fail maps engine errors to statuses; internal errors are logged, never shown.
