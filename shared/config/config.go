@@ -110,28 +110,21 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		}
 		return def
 	}
+	// dur reads a positive duration; one whose default is 0 (off, as
+	// TICK_LINGER) may be set to 0 too.
 	dur := func(name string, def time.Duration) time.Duration {
 		v := get(name, "")
 		if v == "" {
 			return def
 		}
 		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			problems = append(problems, fmt.Sprintf("%s: %q is not a positive Go duration (e.g. 30s, 2m)", name, v))
+		if err != nil || d < 0 || (d == 0 && def != 0) {
+			msg := "a positive Go duration (e.g. 30s, 2m)"
+			if def == 0 {
+				msg = "a Go duration (e.g. 50s; 0 for off)"
+			}
+			problems = append(problems, fmt.Sprintf("%s: %q is not %s", name, v, msg))
 			return def
-		}
-		return d
-	}
-	// durOrOff is a duration whose 0 means off (its default).
-	durOrOff := func(name string) time.Duration {
-		v := get(name, "")
-		if v == "" {
-			return 0
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			problems = append(problems, fmt.Sprintf("%s: %q is not a Go duration (e.g. 50s; 0 for off)", name, v))
-			return 0
 		}
 		return d
 	}
@@ -201,7 +194,7 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 
 	c.TaskLease = dur("TASK_LEASE", 60*time.Second)
 	c.RequeueAfter = dur("REQUEUE_AFTER", 2*time.Minute)
-	c.TickLinger = durOrOff("TICK_LINGER")
+	c.TickLinger = dur("TICK_LINGER", 0)
 	c.LogFlushInterval = dur("LOG_FLUSH_INTERVAL", 3*time.Second)
 	c.FunctionTimeout = dur("FUNCTION_TIMEOUT", 15*time.Minute)
 	if len(problems) > 0 {
