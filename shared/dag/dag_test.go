@@ -224,6 +224,12 @@ tasks: [{id: a, function: noop}]
 			t.Errorf("error %v lacks %q", err, w)
 		}
 	}
+	_, err = s.ResolveParams(map[string]any{"required": nil, "endpoint": nil})
+	for _, w := range []string{"conf.required: expected string, got null", "conf.endpoint: expected string, got null"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v lacks %q", err, w)
+		}
+	}
 	got, err := s.ResolveParams(map[string]any{"required": "r", "n": 4.0})
 	if err != nil || got["endpoint"] != "https://x" || got["n"] != 4.0 || got["required"] != "r" {
 		t.Errorf("resolved %v %v", got, err)

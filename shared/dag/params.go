@@ -309,13 +309,12 @@ func (s *Spec) ResolveParams(conf map[string]any) (map[string]any, error) {
 		if !given {
 			v = p.Default
 		}
-		if v == nil {
-			if !given {
-				problems = append(problems, fmt.Sprintf("conf.%s: required (the param has no default)", p.Name))
-			}
-			out[p.Name] = nil
+		if v == nil && !given {
+			problems = append(problems, fmt.Sprintf("conf.%s: required (the param has no default)", p.Name))
 			continue
 		}
+		// A null in conf is a value like another: it must have the
+		// param's type (a null for a required param passed unchecked).
 		if err := CheckValue(p.Type, v); err != nil {
 			problems = append(problems, fmt.Sprintf("conf.%s: %v", p.Name, err))
 			continue
