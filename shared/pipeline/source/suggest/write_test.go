@@ -372,3 +372,31 @@ func TestWriteLogsProgress(t *testing.T) {
 		t.Errorf("%d progress lines, want %d (one per batch)\n%s", lines, run1Counts.Groups, buf.String())
 	}
 }
+
+// A log names its row by identifiant_unique; a row without id gets one
+// from its nom, which may be longer than the log's varchar(255) columns:
+// the log is written with the identifiant cut to 255 characters, instead
+// of failing the insert of the whole cohort.
+func TestLogOfLongIdentifiantIsWritten(t *testing.T) {
+	t.Parallel()
+	pool := setupScenario(t)
+	long := "ecomaison_" + strings.Repeat("Répar_", 60) // 370 characters, more bytes
+	logs := append(scenarioLogs(), transform.Log{IdentifiantUnique: long, Function: "clean_email",
+		OriginColumns: []string{"email"}, OriginValues: []string{"pas un email"}, DestinationColumns: []string{"email"},
+		Message: "Email invalide", Exception: "EmailWarning"})
+	res, err := runPipeline(t, pool, run1, scenarioRows(), logs, WriteOptions{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := run1Counts
+	want.Logs++
+	checkCounts(t, res.counts, want)
+	var id string
+	if err := pool.QueryRow(context.Background(), `SELECT identifiant_unique FROM data_suggestionlog
+		WHERE fonction_de_transformation = 'clean_email'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if want := string([]rune(long)[:255]); id != want {
+		t.Errorf("identifiant_unique %q, want the first 255 characters %q", id, want)
+	}
+}

@@ -183,7 +183,7 @@ func (w *cohortWriter) writeLogs(ctx context.Context, router *logRouter, batchSi
 		return nil
 	}
 	err := router.each(w.action, func(l transform.Log) error {
-		rows = append(rows, []any{w.cohortID, l.IdentifiantUnique, logLevel(l), l.Function,
+		rows = append(rows, []any{w.cohortID, varchar255(l.IdentifiantUnique), logLevel(l), l.Function,
 			l.OriginColumns, l.OriginValues, l.DestinationColumns, l.Message})
 		if len(rows) >= batchSize {
 			return flush()
@@ -194,6 +194,27 @@ func (w *cohortWriter) writeLogs(ctx context.Context, router *logRouter, batchSi
 		return err
 	}
 	return flush()
+}
+
+// varchar255 cuts s to the 255 characters of the log's identifiant_unique
+// (varchar(255)); the other varchar columns hold names from the rules, not
+// the data. A log names its row by identifiant_unique (LVAO leaves it
+// empty), and a row without id gets one from its nom, which may be longer:
+// one such log failed the insert of the whole cohort ("value too long for
+// type character varying(255)").
+func varchar255(s string) string {
+	const limit = 255
+	if len(s) <= limit {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == limit {
+			return s[:i]
+		}
+		n++
+	}
+	return s
 }
 
 // acteurRefs are the rows a suggestion group points to.
