@@ -3,10 +3,12 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/lvao/dataplatform/shared/dag"
 	"github.com/lvao/dataplatform/shared/engine"
 )
 
@@ -199,5 +201,30 @@ func TestBackfill(t *testing.T) {
 	}
 	if _, err := b.eng.Backfill(context.Background(), "bf", t0, t0.Add(-time.Hour)); err == nil {
 		t.Error("reversed range accepted")
+	}
+}
+
+// A scheduled DAG that cannot be scheduled (here a param without default,
+// which validation refuses in files but a deployed spec may still carry)
+// is skipped and named in the tick's error; the other DAGs get their runs.
+func TestUnschedulableDagDoesNotStopTheOthers(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0}
+	b := setup(t, bundleOpts{dags: []string{hourlyDAG("good", false, 1), hourlyDAG("bad", false, 1)}, clock: clk})
+	ctx := context.Background()
+	spec, _ := b.set.Get("bad")
+	spec.Params = append(spec.Params, dag.Param{Name: "region", Type: "string"})
+	if err := b.eng.SyncDags(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := b.eng.Tick(ctx)
+	if err == nil || !strings.Contains(err.Error(), "DAG bad cannot be scheduled") || !strings.Contains(err.Error(), "region") {
+		t.Fatalf("tick error %v, want one naming DAG bad and its param", err)
+	}
+	if got := b.runIDs("good"); fmt.Sprint(got) != "[scheduled__2025-08-10T11:00:00Z]" || rep.RunsCreated != 1 {
+		t.Fatalf("good DAG runs %v (report %+v)", got, rep)
+	}
+	if got := b.runIDs("bad"); len(got) != 0 {
+		t.Fatalf("bad DAG runs %v", got)
 	}
 }

@@ -50,11 +50,17 @@ func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
 	}
 	now := e.now()
 	set := e.cfg.Dags()
+	// A DAG that cannot be scheduled (its spec's problem, found before
+	// any write: no next date, params without defaults) is skipped and
+	// reported; the other DAGs are scheduled all the same.
+	var skipped []error
 	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		skipped = nil
 		dags, err := tx.DagLockScheduledMany(ctx)
 		if err != nil {
 			return fmt.Errorf("error locking scheduled DAGs: %w", err)
 		}
+	dagLoop:
 		for _, d := range dags {
 			spec, ok := set.Get(d.DagID)
 			if !ok || spec.Hash() != d.VersionHash {
@@ -64,7 +70,8 @@ func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
 			for i := 0; i < maxRunsPerTick; i++ {
 				iv, ok, err := spec.NextInterval(last, now)
 				if err != nil {
-					return fmt.Errorf("DAG %s: %w", d.DagID, err)
+					skipped = append(skipped, fmt.Errorf("DAG %s cannot be scheduled: %w", d.DagID, err))
+					continue dagLoop
 				}
 				if !ok || iv.End.After(now) {
 					break
@@ -72,6 +79,11 @@ func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
 				_, created, _, err := e.createRun(ctx, tx, spec, d.VersionHash, createRunParams{
 					runType: "scheduled", logical: iv.Start, interval: iv, conf: nil,
 				})
+				var in *InputError
+				if errors.As(err, &in) { // before any write: the transaction goes on
+					skipped = append(skipped, fmt.Errorf("DAG %s cannot be scheduled: %w", d.DagID, err))
+					continue dagLoop
+				}
 				if err != nil {
 					return err
 				}
@@ -88,7 +100,13 @@ func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
 		}
 		return nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	for _, e2 := range skipped {
+		e.cfg.Logger.ErrorContext(ctx, "tick: "+e2.Error())
+	}
+	return errors.Join(skipped...)
 }
 
 // startAllQueued starts queued runs of every DAG within their limits.
