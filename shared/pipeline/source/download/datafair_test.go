@@ -425,3 +425,18 @@ func TestDataFairRemovesNULCharacters(t *testing.T) {
 		t.Errorf("NULCellsCleaned = %d, want 2", st.NULCellsCleaned)
 	}
 }
+
+// A response starting with a UTF-8 byte order mark fails as in Python
+// ("Unexpected UTF-8 BOM"), with a message saying so rather than
+// "invalid character 'ï'".
+func TestDataFairBOMIsNamed(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, func(s *server, w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "\uFEFF"+`{"results":[{"nom":"a"}]}`)
+	})
+	_, _, err := collect(t, testConfig(t, srv.URL+"/lines?size=1", ModeDataFair))
+	var je *InvalidJSONError
+	if !errors.As(err, &je) || je.Offset != 0 || !strings.Contains(err.Error(), "byte order mark") {
+		t.Fatalf("err = %v, want invalid JSON naming the BOM", err)
+	}
+}

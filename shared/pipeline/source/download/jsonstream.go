@@ -1,6 +1,8 @@
 package download
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,12 +16,18 @@ import (
 type jsonReader struct {
 	url string
 	dec *json.Decoder
+	bom bool // the body starts with a UTF-8 byte order mark
 }
 
+// utf8BOM is the UTF-8 byte order mark.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
 func newJSONReader(url string, body io.Reader) *jsonReader {
-	dec := json.NewDecoder(body)
+	br := bufio.NewReader(body)
+	head, _ := br.Peek(len(utf8BOM))
+	dec := json.NewDecoder(br)
 	dec.UseNumber() // transform.ReadValue needs it: ints stay ints
-	return &jsonReader{url: url, dec: dec}
+	return &jsonReader{url: url, dec: dec, bom: bytes.Equal(head, utf8BOM)}
 }
 
 // syntaxErr wraps a decoding error as an *InvalidJSONError at the offset of
@@ -27,6 +35,11 @@ func newJSONReader(url string, body io.Reader) *jsonReader {
 func (j *jsonReader) syntaxErr(err error) error {
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
+	}
+	if j.bom && j.dec.InputOffset() == 0 {
+		// As Python's json ("Unexpected UTF-8 BOM"), but saying what it is
+		// rather than "invalid character 'ï'".
+		err = fmt.Errorf("the response starts with a UTF-8 byte order mark (BOM), which JSON does not allow: %w", err)
 	}
 	return &InvalidJSONError{URL: j.url, Offset: j.dec.InputOffset(), Err: err}
 }
