@@ -459,6 +459,16 @@ func TestNormalizeLenientDropKeepIDs(t *testing.T) {
 			in.Set("ecoorganisme", String("Ecomaison | Valdelia"))
 			return in
 		}(), []string{"ocab_ecomaison_ID-123", "ocab_valdelia_ID-123"}},
+		// A BAN request that fails (RequestException, uncaught upstream) in
+		// a dataframe transform: the acteur must not be deleted for it.
+		{"BAN unreachable", func() SourceConfig {
+			cfg := ecosystemConfig(t)
+			cfg.ValidateAddressWithBAN = true
+			cfg.AddressLookup = func(string) (AddressMatch, bool, error) {
+				return AddressMatch{}, false, errors.New("connection refused")
+			}
+			return cfg
+		}(), row("adresse_format_ban", "3 rue de la Paix 75002 Paris"), []string{"ecosystem_ID-123"}},
 		// IdentifiantExterneError (dataframe transform) then ValueError: no id.
 		{"no id nor nom", ecosystemConfig(t), func() Row {
 			in := row("id_point_apport_ou_reparation", "")
