@@ -20,13 +20,13 @@ func TestQuick(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := rep.Markdown()
-	for _, want := range []string{"wide DAG", "chain", "River", "## Goals", "p50"} {
+	for _, want := range []string{"wide DAG", "chain", "backfill", "River", "## Goals", "p50", "the engine's part"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
 	}
-	if len(rep.Results) != 6 { // wide, chain (2 rows), seq, River ×2
-		t.Errorf("got %d results, want 6", len(rep.Results))
+	if len(rep.Results) != 7 { // wide, chain (2 rows), backfill, seq, River ×2
+		t.Errorf("got %d results, want 7", len(rep.Results))
 	}
 	if os.Getenv("BENCH_VERBOSE") != "" {
 		t.Log("\n" + md)

