@@ -112,17 +112,22 @@ type gridCell struct {
 }
 
 // gridRuns reads ?runs= (or Airflow's ?limit=; default GridRuns, at most
-// maxGridRuns).
-func (s *server) gridRuns(r *http.Request) int {
-	v := r.URL.Query().Get("runs")
+// maxGridRuns); an error when it is not a positive number.
+func (s *server) gridRuns(r *http.Request) (int, error) {
+	name := "runs"
+	v := r.URL.Query().Get(name)
 	if v == "" {
-		v = r.URL.Query().Get("limit")
+		name = "limit"
+		v = r.URL.Query().Get(name)
+	}
+	if v == "" {
+		return s.cfg.GridRuns, nil
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
-		return s.cfg.GridRuns
+		return 0, fmt.Errorf("%s must be a number of runs (1 to %d), got %q", name, maxGridRuns, v)
 	}
-	return min(n, maxGridRuns)
+	return min(n, maxGridRuns), nil
 }
 
 // loadGrid reads n runs after the cursor (the latest when zero) and their
@@ -258,14 +263,18 @@ type gridView struct {
 }
 
 // gridPage reads a grid request's ?runs= and cursor; false when it
-// answered a bad cursor with a 400.
+// answered a bad one with a 400.
 func (s *server) gridPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) (n int, cur gridCursor, ok bool) {
 	cur, err := gridCursorOf(r)
 	if err != nil {
 		s.errorPage(w, r, rc, http.StatusBadRequest, "Bad request", err.Error())
 		return 0, cur, false
 	}
-	return s.gridRuns(r), cur, true
+	if n, err = s.gridRuns(r); err != nil {
+		s.errorPage(w, r, rc, http.StatusBadRequest, "Bad request", err.Error())
+		return 0, cur, false
+	}
+	return n, cur, true
 }
 
 func (s *server) grid(w http.ResponseWriter, r *http.Request, rc *reqCtx) {

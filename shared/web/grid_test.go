@@ -174,3 +174,24 @@ func TestGridRefusesABadCursor(t *testing.T) {
 		t.Errorf("the message does not say what is wrong:\n%s", resp.body)
 	}
 }
+
+// ?runs= (or ?limit=) that is not a positive number is a 400 naming it,
+// as a bad cursor is; absent, the default applies.
+func TestGridRefusesABadRunsCount(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.login()
+	for _, q := range []string{"runs=abc", "runs=0", "runs=-3", "limit=x"} {
+		if page := f.get("/dags/demo?" + q); page.code != http.StatusBadRequest || !strings.Contains(page.body, "must be a number of runs") {
+			t.Errorf("grid ?%s: %d, want a 400 page naming the parameter\n%.1500s", q, page.code, page.body)
+		}
+		resp := f.get("/api/v1/dags/demo/dagRuns?" + q)
+		var e struct{ Error, Detail string }
+		if resp.code != http.StatusBadRequest || json.Unmarshal([]byte(resp.body), &e) != nil || !strings.Contains(e.Detail, "must be a number of runs") {
+			t.Errorf("API grid ?%s: %d %s", q, resp.code, resp.body)
+		}
+	}
+	if page := f.get("/dags/demo?runs=500000"); page.code != http.StatusOK {
+		t.Errorf("a large ?runs= is capped, not refused: %d", page.code)
+	}
+}
