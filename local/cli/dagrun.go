@@ -95,6 +95,10 @@ func (m *Main) dagRun(ctx context.Context, args []string) int {
 		return ExitInterrupted
 	}
 	if err != nil {
+		if asJSON && doc.RunID != "" { // the run's state when waiting stopped, for scripts
+			b, _ := json.MarshalIndent(doc, "", "  ")
+			fmt.Fprintf(m.Stdout, "%s\n", b)
+		}
 		return m.failed("run %s of DAG %s: %s", run.RunID, dagID, oneLine(err.Error()))
 	}
 	if asJSON {

@@ -148,6 +148,33 @@ tasks:
 	}
 }
 
+// --json with a run that does not end within --timeout: exit 1, and the
+// run document as it was when waiting stopped on stdout (scripts read it).
+func TestDagRunTimeoutPrintsTheRunDocument(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	dir := writeDag(t, `
+dag_id: cli_slow
+tasks:
+  - {id: slow, function: http, retries: 0, args: {url: "`+srv.URL+`"}}
+`)
+	r := run(t, "dag", "run", "cli_slow", "--dags", dir, "--json", "--timeout", "1s", "--grace", "100ms")
+	if r.code != ExitFailed || !strings.Contains(r.stderr, "did not end within 1s") {
+		t.Fatalf("exit %d, want 1; stderr: %s", r.code, r.stderr)
+	}
+	doc := decodeDoc(t, r)
+	if doc.DagID != "cli_slow" || (doc.State != "running" && doc.State != "queued") {
+		t.Fatalf("run document %+v", doc)
+	}
+}
+
 func TestDagRunSummaryWithoutJSON(t *testing.T) {
 	t.Parallel()
 	dir := writeDag(t, "dag_id: cli_text\ntasks: [{id: only, function: noop}]\n")
