@@ -50,7 +50,7 @@ func (p *platformFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.serverless, "serverless", "", "serverless.yml `FILE` (default: found from the working directory up)")
 	fs.StringVar(&p.s3Dir, "s3-dir", harness.DefaultS3Dir, "`DIR` of the embedded S3's data (kept across restarts)")
 	fs.StringVar(&p.s3Addr, "s3-addr", "", "`HOST:PORT` of the embedded S3 (default: the port after --addr's; unused when S3_ENDPOINT is set)")
-	fs.DurationVar(&p.tick, "tick", 2*time.Second, "in-process coordinator tick interval, on top of serverless.yml's cron")
+	fs.DurationVar(&p.tick, "tick", 2*time.Second, "in-process coordinator tick interval, on top of serverless.yml's cron (negative: none; retries and zombies then wait for the cron)")
 	fs.DurationVar(&p.visibility, "visibility-timeout", harness.DefaultVisibilityTimeout, "queue redelivery delay after a failed delivery")
 	fs.DurationVar(&p.grace, "grace", 10*time.Second, "on Ctrl-C, how long tasks in flight get to finish before they are cut")
 	fs.Var(&p.duplicate, "duplicate-rate", "chaos: deliver a message twice with probability `F`")
