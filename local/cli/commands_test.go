@@ -47,6 +47,21 @@ func TestDagValidateAndList(t *testing.T) {
 	if r.code != ExitFailed || !strings.Contains(r.stderr, "bad.yaml") || !strings.Contains(r.stderr, "broken") {
 		t.Fatalf("validate bad: exit %d stderr %q", r.code, r.stderr)
 	}
+	// A built-in's args as written are checked too (not what a template
+	// gives at run time).
+	args := writeDag(t, "dag_id: bad_args\nparams: {t: {type: string, default: 5s}}\ntasks:\n"+
+		"  - {id: call, function: http, args: {timeout: 1 hour}}\n"+
+		"  - {id: later, function: http, args: {url: \"{{ params.t }}\", timeout: \"{{ params.t }}\"}}\n"+
+		"  - {id: next, function: trigger-dag, args: {conf: {a: 1}}}\n")
+	r = run(t, "dag", "validate", "--dags", args)
+	for _, want := range []string{"task call", "url: required", `timeout: "1 hour" is not a positive Go duration`, "task next", "dag_id: required"} {
+		if r.code != ExitFailed || !strings.Contains(r.stderr, want) {
+			t.Errorf("validate bad args: exit %d, stderr lacks %q:\n%s", r.code, want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "task later") {
+		t.Errorf("templated args were checked:\n%s", r.stderr)
+	}
 }
 
 func TestInvokeCoordinatorTick(t *testing.T) {

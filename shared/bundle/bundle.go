@@ -110,7 +110,7 @@ func TaskFunctionNames() []string {
 // LoadDags reads the embedded DAGs and extra directories, validated
 // against the bundle's task functions.
 func LoadDags(extraDirs ...string) (*dag.Set, error) {
-	return dags.Load(dag.ValidateOptions{Functions: TaskFunctions()}, extraDirs...)
+	return dags.Load(dag.ValidateOptions{Functions: TaskFunctions(), ArgChecks: builtin.ArgChecks()}, extraDirs...)
 }
 
 // Deps are what functions share within one instance.

@@ -15,6 +15,10 @@ import (
 type ValidateOptions struct {
 	// Functions is the set of deployed function names; nil skips the check.
 	Functions map[string]bool
+	// ArgChecks check a function's args as written in the file (values
+	// holding a {{ template }} are only known at run time: checks skip
+	// them); each problem names its arg ("url: required"). Optional.
+	ArgChecks map[string]func(args map[string]any) []string
 }
 
 // MaxIDLength bounds DAG and task ids (Airflow's ID_LEN): both go into
@@ -116,6 +120,11 @@ func Validate(s *Spec, opts ValidateOptions) Errors {
 			add(name, "trigger_rule", "unknown trigger rule %q (known: %s)", t.TriggerRule, strings.Join(known, ", "))
 		}
 		validateArgs(t.TaskArgs, func(field, format string, a ...any) { add(name, field, format, a...) })
+		if check := opts.ArgChecks[t.Function]; check != nil {
+			for _, p := range check(t.Args) {
+				add(name, "args", "%s", p)
+			}
+		}
 		for _, ref := range templateRefs(t.Args) {
 			if err := checkTemplateRef(s, ref); err != nil {
 				add(name, "args", "%v", err)
