@@ -52,14 +52,18 @@ func TestDagValidateAndList(t *testing.T) {
 	args := writeDag(t, "dag_id: bad_args\nparams: {t: {type: string, default: 5s}}\ntasks:\n"+
 		"  - {id: call, function: http, args: {timeout: 1 hour}}\n"+
 		"  - {id: later, function: http, args: {url: \"{{ params.t }}\", timeout: \"{{ params.t }}\"}}\n"+
-		"  - {id: next, function: trigger-dag, args: {conf: {a: 1}}}\n")
+		"  - {id: next, function: trigger-dag, args: {conf: {a: 1}}}\n"+
+		"  - {id: other, function: trigger-dag, args: {dag_id: nope}}\n"+
+		"  - {id: mine, function: trigger-dag, args: {dag_id: bad_args}}\n"+
+		"  - {id: any, function: trigger-dag, args: {dag_id: \"{{ params.t }}\"}}\n")
 	r = run(t, "dag", "validate", "--dags", args)
-	for _, want := range []string{"task call", "url: required", `timeout: "1 hour" is not a positive Go duration`, "task next", "dag_id: required"} {
+	for _, want := range []string{"task call", "url: required", `timeout: "1 hour" is not a positive Go duration`, "task next", "dag_id: required",
+		`task other: args: dag_id: unknown DAG "nope"`} {
 		if r.code != ExitFailed || !strings.Contains(r.stderr, want) {
 			t.Errorf("validate bad args: exit %d, stderr lacks %q:\n%s", r.code, want, r.stderr)
 		}
 	}
-	if strings.Contains(r.stderr, "task later") {
+	if strings.Contains(r.stderr, "task later") || strings.Contains(r.stderr, "task any") || strings.Contains(r.stderr, "task mine") {
 		t.Errorf("templated args were checked:\n%s", r.stderr)
 	}
 }

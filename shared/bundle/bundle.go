@@ -110,7 +110,7 @@ func TaskFunctionNames() []string {
 // LoadDags reads the embedded DAGs and extra directories, validated
 // against the bundle's task functions.
 func LoadDags(extraDirs ...string) (*dag.Set, error) {
-	return dags.Load(dag.ValidateOptions{Functions: TaskFunctions(), ArgChecks: builtin.ArgChecks()}, extraDirs...)
+	return dags.Load(dag.ValidateOptions{Functions: TaskFunctions(), ArgChecks: builtin.ArgChecks(), DagRefs: map[string]string{"trigger-dag": "dag_id"}}, extraDirs...)
 }
 
 // Deps are what functions share within one instance.

@@ -187,6 +187,7 @@ func DirSource(dir string) Source { return Source{FS: os.DirFS(dir), Dir: ".", N
 func Load(opts ValidateOptions, sources ...Source) (*Set, error) {
 	set := &Set{byID: map[string]*Spec{}}
 	var errs Errors
+	var parsed []*Spec // valid or not: references are checked across all
 	for _, src := range sources {
 		entries, err := fs.ReadDir(src.FS, src.Dir)
 		if err != nil {
@@ -215,6 +216,7 @@ func Load(opts ValidateOptions, sources ...Source) (*Set, error) {
 			if spec == nil {
 				continue
 			}
+			parsed = append(parsed, spec)
 			if verrs := Validate(spec, opts); len(verrs) > 0 || len(perrs) > 0 {
 				errs = append(errs, withoutDecoded(verrs, perrs)...)
 				continue
@@ -229,8 +231,44 @@ func Load(opts ValidateOptions, sources ...Source) (*Set, error) {
 		}
 	}
 	sort.Strings(set.ids)
+	errs = append(errs, checkDagRefs(parsed, opts.DagRefs)...)
 	if len(errs) > 0 {
 		return set, errs
 	}
 	return set, nil
+}
+
+// checkDagRefs reports tasks whose args name a DAG no file defines (a
+// DAG whose file has problems of its own is known: those are reported).
+func checkDagRefs(specs []*Spec, refs map[string]string) Errors {
+	if len(refs) == 0 {
+		return nil
+	}
+	known := map[string]bool{}
+	var ids []string
+	for _, s := range specs {
+		if !known[s.DagID] {
+			known[s.DagID] = true
+			ids = append(ids, s.DagID)
+		}
+	}
+	sort.Strings(ids)
+	var errs Errors
+	for _, spec := range specs {
+		for _, t := range spec.Tasks {
+			arg, ok := refs[t.Function]
+			if !ok {
+				continue
+			}
+			target, isString := t.Args[arg].(string)
+			if !isString || target == "" || strings.Contains(target, "{{") {
+				continue // missing or templated: the function's own checks
+			}
+			if !known[target] {
+				errs = append(errs, &Error{File: spec.File, DagID: spec.DagID, Task: t.ID, Field: "args",
+					Msg: fmt.Sprintf("%s: unknown DAG %q (known: %s)", arg, target, strings.Join(ids, ", "))})
+			}
+		}
+	}
+	return errs
 }

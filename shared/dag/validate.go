@@ -19,6 +19,10 @@ type ValidateOptions struct {
 	// holding a {{ template }} are only known at run time: checks skip
 	// them); each problem names its arg ("url: required"). Optional.
 	ArgChecks map[string]func(args map[string]any) []string
+	// DagRefs names, by function, the arg that names another DAG of the
+	// set (trigger-dag's dag_id): Load checks the DAG exists, unless the
+	// value is a {{ template }}. Optional.
+	DagRefs map[string]string
 }
 
 // MaxIDLength bounds DAG and task ids (Airflow's ID_LEN): both go into
