@@ -31,32 +31,75 @@ type TaskSeed struct {
 // commit: no unpause in between). created is false (and nothing is
 // written) when a run with that id exists already.
 func (t *Tx) RunInsert(ctx context.Context, p *RunInsertParams) (run Run, created, dagPaused bool, err error) {
-	return runInsert(t.tx.QueryRow(ctx, q("RunInsert"), runInsertArgs(p)...))
+	return insertOne(ctx, t.tx, p)
 }
 
 // RunInsert is Tx.RunInsert as a transaction of its own: one statement,
 // one round trip (a trigger with nothing else to do in its transaction).
 func (s *Store) RunInsert(ctx context.Context, p *RunInsertParams) (run Run, created, dagPaused bool, err error) {
-	return runInsert(s.Pool.QueryRow(ctx, q("RunInsert"), runInsertArgs(p)...))
+	return insertOne(ctx, s.Pool, p)
 }
 
-func runInsert(row pgx.Row) (run Run, created, dagPaused bool, err error) {
-	run, err = scanRunWith(row, nil, []any{&dagPaused})
-	if err = notFound(err); err == ErrNotFound {
-		return run, false, false, nil
+// RunInsertMany creates several runs of one DAG version with the same
+// tasks (a backfill) in one statement, and returns those created (a run
+// whose id exists already is skipped), in logical date order.
+func (t *Tx) RunInsertMany(ctx context.Context, ps []*RunInsertParams) ([]Run, error) {
+	if len(ps) == 0 {
+		return nil, nil
 	}
-	return run, err == nil, dagPaused, err
+	runs, _, err := insertRuns(ctx, t.tx, ps)
+	return runs, err
 }
 
-func runInsertArgs(p *RunInsertParams) []any {
-	ids := make([]string, len(p.Tasks))
-	fns := make([]string, len(p.Tasks))
-	tries := make([]int32, len(p.Tasks))
-	for i, s := range p.Tasks {
+// querier is what RunInsert runs its statement on: a transaction or the pool.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func insertOne(ctx context.Context, on querier, p *RunInsertParams) (run Run, created, dagPaused bool, err error) {
+	runs, dagPaused, err := insertRuns(ctx, on, []*RunInsertParams{p})
+	if err != nil || len(runs) == 0 {
+		return Run{}, false, false, err
+	}
+	return runs[0], true, dagPaused, nil
+}
+
+// insertRuns runs the RunInsert statement for runs of one DAG version
+// with the same tasks.
+func insertRuns(ctx context.Context, on querier, ps []*RunInsertParams) (runs []Run, dagPaused bool, err error) {
+	first := ps[0]
+	n := len(ps)
+	runIDs, types := make([]string, n), make([]string, n)
+	logical, start, end := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
+	conf, params := make([]json.RawMessage, n), make([]json.RawMessage, n)
+	for i, p := range ps {
+		if p.DagID != first.DagID || p.VersionHash != first.VersionHash || len(p.Tasks) != len(first.Tasks) {
+			return nil, false, fmt.Errorf("RunInsert: run %s is not of %s@%s like the first", p.RunID, first.DagID, first.VersionHash)
+		}
+		runIDs[i], types[i] = p.RunID, p.RunType
+		logical[i], start[i], end[i] = p.LogicalDate, p.DataIntervalStart, p.DataIntervalEnd
+		conf[i], params[i] = p.Conf, p.Params
+	}
+	ids := make([]string, len(first.Tasks))
+	fns := make([]string, len(first.Tasks))
+	tries := make([]int32, len(first.Tasks))
+	for i, s := range first.Tasks {
 		ids[i], fns[i], tries[i] = s.TaskID, s.Function, int32(s.MaxTries)
 	}
-	return []any{p.DagID, p.RunID, p.RunType, p.VersionHash, p.LogicalDate,
-		p.DataIntervalStart, p.DataIntervalEnd, p.Conf, p.Params, p.Now, ids, fns, tries}
+	rows, err := on.Query(ctx, q("RunInsert"), first.DagID, runIDs, types, logical, start, end, conf, params,
+		first.VersionHash, first.Now, ids, fns, tries)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanRunWith(rows, nil, []any{&dagPaused})
+		if err != nil {
+			return nil, false, err
+		}
+		runs = append(runs, r)
+	}
+	return runs, dagPaused, rows.Err()
 }
 
 func scanRun(row pgx.Row) (Run, error) {
@@ -143,8 +186,7 @@ func (t *Tx) RunDagsWithQueued(ctx context.Context) ([]string, error) {
 
 // RunSetState sets a run's state and its start or end time.
 func (t *Tx) RunSetState(ctx context.Context, pk int64, state string, now time.Time) error {
-	_, err := t.tx.Exec(ctx, q("RunSetState"), pk, state, now)
-	return err
+	return t.RunSetStateMany(ctx, []RunNewState{{PK: pk, State: state}}, now)
 }
 
 // RunLogicalDatesAt returns which of the dates (by UnixMicro) have a
@@ -165,47 +207,9 @@ func (t *Tx) RunLogicalDatesAt(ctx context.Context, dagID string, dates []time.T
 	return out, nil
 }
 
-// RunInsertMany creates several runs of one DAG version with the same
-// tasks (a backfill) in one statement, and returns those created (a run
-// whose id exists already is skipped), in logical date order.
-func (t *Tx) RunInsertMany(ctx context.Context, ps []*RunInsertParams) ([]Run, error) {
-	if len(ps) == 0 {
-		return nil, nil
-	}
-	first := ps[0]
-	n := len(ps)
-	runIDs, types := make([]string, n), make([]string, n)
-	logical, start, end := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
-	conf, params := make([]json.RawMessage, n), make([]json.RawMessage, n)
-	for i, p := range ps {
-		if p.DagID != first.DagID || p.VersionHash != first.VersionHash || len(p.Tasks) != len(first.Tasks) {
-			return nil, fmt.Errorf("RunInsertMany: run %s is not of %s@%s like the first", p.RunID, first.DagID, first.VersionHash)
-		}
-		runIDs[i], types[i] = p.RunID, p.RunType
-		logical[i], start[i], end[i] = p.LogicalDate, p.DataIntervalStart, p.DataIntervalEnd
-		conf[i], params[i] = p.Conf, p.Params
-	}
-	a := runInsertArgs(first)
-	return t.runs(ctx, "RunInsertMany", first.DagID, runIDs, types, logical, start, end, conf, params,
-		first.VersionHash, first.Now, a[10], a[11], a[12])
-}
-
 // RunGetByPK reads a run by its primary key.
 func (t *Tx) RunGetByPK(ctx context.Context, pk int64) (Run, error) {
 	return scanRun(t.tx.QueryRow(ctx, q("RunGetByPK"), pk))
-}
-
-// RunAddUnfinished adds delta to the run's count of unfinished tasks and
-// returns the new count.
-func (t *Tx) RunAddUnfinished(ctx context.Context, pk int64, delta int) (n int, err error) {
-	err = t.tx.QueryRow(ctx, q("RunAddUnfinished"), pk, delta).Scan(&n)
-	return n, err
-}
-
-// RunSetUnfinished sets the run's count of unfinished tasks.
-func (t *Tx) RunSetUnfinished(ctx context.Context, pk int64, n int) error {
-	_, err := t.tx.Exec(ctx, q("RunSetUnfinished"), pk, n)
-	return err
 }
 
 // RunListBefore returns a DAG's runs that come after the cursor

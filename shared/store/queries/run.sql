@@ -1,30 +1,14 @@
 -- name: RunInsert
--- The run and its task instances in one statement; no row when a run with
--- that id exists already. The new row needs no lock: no other transaction
--- sees it before commit. The last column tells whether the DAG is paused,
--- read under a share lock: an unpause waits for this transaction, so it
--- starts the new run if this one saw the DAG paused and left it queued.
+-- Runs of one DAG version with the same tasks (one for a trigger, many
+-- for a backfill) and their task instances, in one statement: $2 to $8
+-- pair up, one element per run; a run whose id exists already is skipped
+-- (no row). The new rows need no lock: no other transaction sees them
+-- before commit. The last column tells whether the DAG is paused, read
+-- under a share lock: an unpause waits for this transaction, so it starts
+-- the new runs if this one saw the DAG paused and left them queued.
 WITH d AS (
     SELECT is_paused FROM dag WHERE dag_id = $1 FOR SHARE
 ), r AS (
-    INSERT INTO dag_run (dag_id, run_id, run_type, version_hash, state, logical_date,
-                         data_interval_start, data_interval_end, conf, params, queued_at, tasks_unfinished)
-    VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, cardinality($11::text[]))
-    ON CONFLICT (dag_id, run_id) DO NOTHING
-    RETURNING id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
-              data_interval_end, conf, params, queued_at, started_at, ended_at
-), t AS (
-    INSERT INTO task_instance (run_pk, task_id, dag_id, run_id, function, state, max_tries)
-    SELECT r.id, t.task_id, r.dag_id, r.run_id, t.function, 'none', t.max_tries
-    FROM r, unnest($11::text[], $12::text[], $13::int[]) AS t(task_id, function, max_tries)
-)
-SELECT r.*, coalesce((SELECT is_paused FROM d), false) FROM r;
-
--- name: RunInsertMany
--- RunInsert for several runs of one DAG version with the same tasks (a
--- backfill): $2 to $8 pair up, one element per run; runs whose id exists
--- already are skipped.
-WITH r AS (
     INSERT INTO dag_run (dag_id, run_id, run_type, version_hash, state, logical_date,
                          data_interval_start, data_interval_end, conf, params, queued_at, tasks_unfinished)
     SELECT $1, v.run_id, v.run_type, $9, 'queued', v.logical_date, v.data_interval_start, v.data_interval_end,
@@ -39,7 +23,7 @@ WITH r AS (
     SELECT r.id, t.task_id, r.dag_id, r.run_id, t.function, 'none', t.max_tries
     FROM r, unnest($11::text[], $12::text[], $13::int[]) AS t(task_id, function, max_tries)
 )
-SELECT * FROM r ORDER BY logical_date, run_id;
+SELECT r.*, coalesce((SELECT is_paused FROM d), false) FROM r ORDER BY logical_date, run_id;
 
 -- name: RunGet
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
@@ -85,13 +69,6 @@ ORDER BY logical_date, id LIMIT $2 FOR UPDATE;
 -- name: RunDagsWithQueued
 SELECT DISTINCT dag_id FROM dag_run WHERE state = 'queued';
 
--- name: RunSetState
-UPDATE dag_run
-SET state = $2,
-    started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, $3) ELSE started_at END,
-    ended_at = CASE WHEN $2 IN ('success', 'failed') THEN $3 ELSE NULL END
-WHERE id = $1;
-
 -- name: RunLogicalDatesAt
 SELECT logical_date FROM dag_run
 WHERE dag_id = $1 AND run_type <> 'manual' AND logical_date = ANY($2::timestamptz[]);
@@ -104,11 +81,8 @@ FROM dag_run WHERE id = $1;
 -- name: RunAddUnfinished
 UPDATE dag_run SET tasks_unfinished = tasks_unfinished + $2 WHERE id = $1 RETURNING tasks_unfinished;
 
--- name: RunSetUnfinished
-UPDATE dag_run SET tasks_unfinished = $2 WHERE id = $1;
-
 -- name: RunSetStateMany
--- RunSetState for several runs at once ($1 and $2 pair up).
+-- Sets runs' states and their start or end times ($1 and $2 pair up).
 UPDATE dag_run d
 SET state = v.state,
     started_at = CASE WHEN v.state = 'running' THEN coalesce(d.started_at, $3) ELSE d.started_at END,
