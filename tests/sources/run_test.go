@@ -163,25 +163,7 @@ func TestSourceDagMissingColumnFailsAndWritesNothing(t *testing.T) {
 
 func TestPharmaciesUTF8InsteadOfUTF16Fails(t *testing.T) {
 	t.Parallel()
-	var zipBody bytes.Buffer
-	zw := zip.NewWriter(&zipBody)
-	f, _ := zw.Create("etablissements.csv")
-	_, _ = f.Write([]byte("Numéro d'établissement;Dénomination commerciale;Adresse\n123;Pharmacie;1 rue\n"))
-	_ = zw.Close()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write(zipBody.Bytes())
-	}))
-	defer srv.Close()
-	p := newPlatform(t, &dataFair{})
-	var out, errb bytes.Buffer
-	m := &cli.Main{Env: harness.MapEnv(p.env), Stdout: &out, Stderr: &errb}
-	code := m.Run(context.Background(), []string{"dag", "run", "pharmacies", "--json", "--timeout", "1m",
-		"--s3-dir", p.s3Dir, "--conf", `{"endpoint": "` + srv.URL + `/annuaire_csv.zip"}`})
-	var doc engine.RunDoc
-	_ = json.Unmarshal(out.Bytes(), &doc)
-	if code != 1 || taskStates(doc)["source_data_download"] != "failed" {
-		t.Fatalf("exit %d tasks %v %s", code, taskStates(doc), errb.String())
-	}
+	p, doc := runPharmaciesZip(t, []byte("Numéro d'établissement;Dénomination commerciale;Adresse\n123;Pharmacie;1 rue\n"), "source_data_download")
 	for _, task := range doc.Tasks {
 		if task.TaskID == "source_data_download" && !strings.Contains(task.Error, "not UTF-16-LE") {
 			t.Errorf("error %q", task.Error)
@@ -232,25 +214,7 @@ func TestPharmaciesOtherSeparatorFailsNamingColumns(t *testing.T) {
 	for _, u := range utf16.Encode([]rune(csv)) {
 		utf16le = append(utf16le, byte(u), byte(u>>8))
 	}
-	var zipBody bytes.Buffer
-	zw := zip.NewWriter(&zipBody)
-	f, _ := zw.Create("etablissements.csv")
-	_, _ = f.Write(utf16le)
-	_ = zw.Close()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write(zipBody.Bytes())
-	}))
-	defer srv.Close()
-	p := newPlatform(t, &dataFair{})
-	var out, errb bytes.Buffer
-	m := &cli.Main{Env: harness.MapEnv(p.env), Stdout: &out, Stderr: &errb}
-	code := m.Run(context.Background(), []string{"dag", "run", "pharmacies", "--json", "--timeout", "1m",
-		"--s3-dir", p.s3Dir, "--conf", `{"endpoint": "` + srv.URL + `/annuaire_csv.zip"}`})
-	var doc engine.RunDoc
-	_ = json.Unmarshal(out.Bytes(), &doc)
-	if code != 1 || taskStates(doc)["source_data_normalize"] != "failed" {
-		t.Fatalf("exit %d tasks %v %s", code, taskStates(doc), errb.String())
-	}
+	p, doc := runPharmaciesZip(t, utf16le, "source_data_normalize")
 	for _, task := range doc.Tasks {
 		if task.TaskID == "source_data_normalize" && (!strings.Contains(task.Error, `"Raison sociale"`) ||
 			!strings.Contains(task.Error, `"Numéro d'établissement,Raison sociale,`)) {
@@ -260,4 +224,31 @@ func TestPharmaciesOtherSeparatorFailsNamingColumns(t *testing.T) {
 	if got := p.counts(); got != "cohorts=0 groups=0 units=0 logs=0" {
 		t.Errorf("written: %s", got)
 	}
+}
+
+// runPharmaciesZip runs the pharmacies DAG on a ZIP holding csv (as the
+// annuaire's etablissements.csv) served locally, and checks that the run
+// failed at task failing (exit 1); it returns the platform and the run.
+func runPharmaciesZip(t *testing.T, csv []byte, failing string) (*platform, engine.RunDoc) {
+	t.Helper()
+	var zipBody bytes.Buffer
+	zw := zip.NewWriter(&zipBody)
+	f, _ := zw.Create("etablissements.csv")
+	_, _ = f.Write(csv)
+	_ = zw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(zipBody.Bytes())
+	}))
+	t.Cleanup(srv.Close)
+	p := newPlatform(t, &dataFair{})
+	var out, errb bytes.Buffer
+	m := &cli.Main{Env: harness.MapEnv(p.env), Stdout: &out, Stderr: &errb}
+	code := m.Run(context.Background(), []string{"dag", "run", "pharmacies", "--json", "--timeout", "1m",
+		"--s3-dir", p.s3Dir, "--conf", `{"endpoint": "` + srv.URL + `/annuaire_csv.zip"}`})
+	var doc engine.RunDoc
+	_ = json.Unmarshal(out.Bytes(), &doc)
+	if code != 1 || taskStates(doc)[failing] != "failed" {
+		t.Fatalf("exit %d tasks %v %s", code, taskStates(doc), errb.String())
+	}
+	return p, doc
 }
