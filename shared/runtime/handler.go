@@ -146,11 +146,24 @@ func (h *Handler) Run(ctx context.Context, msg queue.Message, requestID string) 
 	}
 	taskLog := newTaskLogger(log, logw)
 	out, crashed := h.execute(ctx, msg, &run, claim, taskLog)
-	if logw != nil {
-		defer func() { _ = logw.Close(context.WithoutCancel(ctx)) }()
-	}
 	if crashed {
+		if logw != nil {
+			_ = logw.Close(context.WithoutCancel(ctx))
+		}
 		return http.StatusBadGateway, response{Status: "crashed", Detail: errCrashed.Error()}
+	}
+	// The log's last lines reach S3 before a failure is recorded: whoever
+	// sees the attempt failed (dag run's summary, the web, an alert) reads
+	// its whole log. A success's downstream tasks do not wait for that
+	// upload: it runs beside the completion, and the answer waits for both.
+	if logw != nil {
+		if out.Err != nil {
+			_ = logw.Close(context.WithoutCancel(ctx))
+		} else {
+			closed := make(chan struct{})
+			go func() { defer close(closed); _ = logw.Close(context.WithoutCancel(ctx)) }()
+			defer func() { <-closed }()
+		}
 	}
 	var recorded bool
 	for i := 0; i < 3; i++ {

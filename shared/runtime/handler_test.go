@@ -216,3 +216,55 @@ func TestTimeoutOnAHeartbeatLogsNoHeartbeatFailure(t *testing.T) {
 		}
 	}
 }
+
+// stateAtClose records the task's state when the runtime closes its log.
+type stateAtClose struct {
+	io.Writer
+	read func() string
+	seen chan string
+}
+
+func (s *stateAtClose) Close(context.Context) error { s.seen <- s.read(); return nil }
+
+// A failed attempt's log is complete before its failure is recorded, so
+// whoever sees the failure (dag run's summary, the web) reads the whole
+// log; a success's log is uploaded beside the completion.
+func TestFailedAttemptLogIsClosedBeforeTheFailureIsRecorded(t *testing.T) {
+	t.Parallel()
+	for _, fail := range []bool{true, false} {
+		f := newFixture(t, "dag_id: d\ntasks: [{id: t, function: fn, retries: 0}]\n")
+		run, _, err := f.eng.Trigger(context.Background(), engine.TriggerParams{DagID: "d"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := make(chan string, 1)
+		h := runtime.NewHandler(runtime.Config{Engine: f.eng, Function: "fn",
+			Task: func(ctx context.Context, task *runtime.Task) (any, error) {
+				if fail {
+					return nil, io.ErrUnexpectedEOF
+				}
+				return nil, nil
+			},
+			Logs: func(ctx context.Context, key string) runtime.LogWriter {
+				return &stateAtClose{Writer: io.Discard, seen: seen, read: func() string {
+					doc, err := f.eng.GetRun(context.Background(), "d", run.RunID)
+					if err != nil {
+						return err.Error()
+					}
+					return doc.Tasks[0].State
+				}}
+			}})
+		rec := post(h, "POST", f.next(t).Encode())
+		if rec.Code != 200 {
+			t.Fatalf("answer %d %s", rec.Code, rec.Body)
+		}
+		select {
+		case state := <-seen:
+			if fail && state != "running" {
+				t.Errorf("the failed attempt's log was closed with the task %s, want running", state)
+			}
+		default:
+			t.Fatalf("fail=%v: the log was not closed before the answer", fail)
+		}
+	}
+}
