@@ -20,13 +20,13 @@ func TestQuick(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := rep.Markdown()
-	for _, want := range []string{"wide DAG", "chain", "backfill", "River", "## Goals", "p50", "the engine's part"} {
+	for _, want := range []string{"wide DAG", "chain", "backfill", "River", "## Goals", "p50", "the engine's part", "like-for-like peer", "InsertMany calls"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
 	}
-	if len(rep.Results) != 7 { // wide, chain (2 rows), backfill, seq, River ×2
-		t.Errorf("got %d results, want 7", len(rep.Results))
+	if len(rep.Results) != 8 { // wide, chain (2 rows), backfill, seq, River ×3
+		t.Errorf("got %d results, want 8", len(rep.Results))
 	}
 	if os.Getenv("BENCH_VERBOSE") != "" {
 		t.Log("\n" + md)

@@ -268,7 +268,7 @@ func benchWide(ctx context.Context, o options, logf func(string, ...any)) (Resul
 // includes InsertMany); Extra is the execution alone, from unpause.
 func benchChain(ctx context.Context, o options, logf func(string, ...any)) (Result, error) {
 	r := Result{Scenario: fmt.Sprintf("Engine: %s runs of a %d-task chain, triggered up front (first Trigger → last run end)", thousands(o.ChainRuns), o.ChainLen),
-		Kind: "engine", Count: o.ChainRuns * o.ChainLen, Unit: "tasks"}
+		Kind: "engine", Peer: "river-calls", Count: o.ChainRuns * o.ChainLen, Unit: "tasks"}
 	spec := chainSpec("bench_chain", o.ChainLen, o.ChainRuns)
 	spec.Paused = true
 	b, err := newEngineBench(ctx, o, "chain", spec)

@@ -92,7 +92,7 @@ func main() {
 	pool := flag.Int("pool", int(o.PoolConns), "engine store pool size")
 	flag.IntVar(&o.RiverWorker, "riverworkers", o.RiverWorker, "River MaxWorkers")
 	flag.DurationVar(&o.Timeout, "timeout", o.Timeout, "time limit of one scenario")
-	flag.StringVar(&o.Only, "only", "", "run only these scenarios: wide,chain,backfill,seq,river,river-default,source,source-existing")
+	flag.StringVar(&o.Only, "only", "", "run only these scenarios: wide,chain,backfill,seq,river,river-calls,river-default,source,source-existing")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.BoolVar(&o.PGWait, "pgwait", false, "sample pg_stat_activity during engine scenarios and print where backends wait")
 	flag.BoolVar(&o.Trace, "trace", false, "count and time the engine's SQL statements (client-side pgx tracer)")
@@ -214,12 +214,17 @@ func Run(ctx context.Context, o options, logw io.Writer) (*Report, error) {
 	if o.want("river") {
 		logf("River: %d jobs, MaxWorkers %d, FetchCooldown %s, FetchPollInterval %s", o.RiverJobs, o.RiverWorker, riverTunedCooldown, riverTunedPoll)
 		meter = startCPU()
-		record(benchRiver(ctx, o, riverTunedCooldown, riverTunedPoll, "River (tuned fetch)", logf))
+		record(benchRiver(ctx, o, riverTunedCooldown, riverTunedPoll, "River (tuned fetch)", 0, logf))
+	}
+	if o.want("river-calls") {
+		logf("River: %d jobs inserted by %d InsertMany calls (the peer of %d Trigger calls of a %d-task chain)", o.RiverJobs, o.ChainRuns, o.ChainRuns, o.ChainLen)
+		meter = startCPU()
+		record(benchRiver(ctx, o, riverTunedCooldown, riverTunedPoll, "River (tuned fetch)", o.ChainRuns, logf))
 	}
 	if o.want("river-default") {
 		logf("River: %d jobs, MaxWorkers %d, default fetch settings", o.RiverJobs, o.RiverWorker)
 		meter = startCPU()
-		record(benchRiver(ctx, o, 0, 0, "River (default fetch)", logf))
+		record(benchRiver(ctx, o, 0, 0, "River (default fetch)", 0, logf))
 	}
 	if o.wantSource("source") {
 		logf("source: %s generated eo-ecosystem rows through the source DAG (all creations), and COPY of the same rows", thousands(o.SourceRows))
