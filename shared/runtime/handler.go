@@ -152,17 +152,12 @@ func (h *Handler) Run(ctx context.Context, msg queue.Message, requestID string) 
 		}
 		return http.StatusBadGateway, response{Status: "crashed", Detail: errCrashed.Error()}
 	}
-	// The log's last lines reach S3 before a failure is recorded: whoever
-	// sees the attempt failed (dag run's summary, the web, an alert) reads
-	// its whole log. A success's downstream tasks do not wait for that
-	// upload: it runs beside the completion, and the answer waits for both.
+	// The log's last lines reach S3 before the outcome is recorded: whoever
+	// sees the attempt ended (dag run's summary, the web, a downstream
+	// task, an alert) reads its whole log (DESIGN §7: complete when it ends).
 	if logw != nil {
-		if out.Err != nil {
-			_ = logw.Close(context.WithoutCancel(ctx))
-		} else {
-			closed := make(chan struct{})
-			go func() { defer close(closed); _ = logw.Close(context.WithoutCancel(ctx)) }()
-			defer func() { <-closed }()
+		if err := logw.Close(context.WithoutCancel(ctx)); err != nil {
+			log.WarnContext(ctx, "the attempt's log could not be uploaded; its outcome is recorded anyway", "error", err)
 		}
 	}
 	var recorded bool

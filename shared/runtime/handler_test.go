@@ -226,10 +226,9 @@ type stateAtClose struct {
 
 func (s *stateAtClose) Close(context.Context) error { s.seen <- s.read(); return nil }
 
-// A failed attempt's log is complete before its failure is recorded, so
-// whoever sees the failure (dag run's summary, the web) reads the whole
-// log; a success's log is uploaded beside the completion.
-func TestFailedAttemptLogIsClosedBeforeTheFailureIsRecorded(t *testing.T) {
+// An attempt's log is complete before its outcome is recorded, so whoever
+// sees it ended (dag run's summary, the web) reads the whole log.
+func TestAttemptLogIsClosedBeforeTheOutcomeIsRecorded(t *testing.T) {
 	t.Parallel()
 	for _, fail := range []bool{true, false} {
 		f := newFixture(t, "dag_id: d\ntasks: [{id: t, function: fn, retries: 0}]\n")
@@ -260,11 +259,37 @@ func TestFailedAttemptLogIsClosedBeforeTheFailureIsRecorded(t *testing.T) {
 		}
 		select {
 		case state := <-seen:
-			if fail && state != "running" {
-				t.Errorf("the failed attempt's log was closed with the task %s, want running", state)
+			if state != "running" {
+				t.Errorf("fail=%v: the attempt's log was closed with the task %s, want running", fail, state)
 			}
 		default:
 			t.Fatalf("fail=%v: the log was not closed before the answer", fail)
 		}
+	}
+}
+
+// S3 unreachable at the end of an attempt: the outcome is still recorded.
+func TestOutcomeIsRecordedWhenTheLogCannotBeUploaded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "dag_id: d\ntasks: [{id: t, function: fn}]\n")
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close() // connection refused from here on
+	down := objectstore.NewClient(objectstore.Config{Endpoint: dead.URL, AccessKey: "k", SecretKey: "s"})
+	down = s3.New(down.Options(), func(o *s3.Options) { o.RetryMaxAttempts = 1 }) // no SDK back-off: a fast test
+	h := runtime.NewHandler(runtime.Config{Engine: f.eng, Function: "fn",
+		Task: func(ctx context.Context, task *runtime.Task) (any, error) { task.Logger.Info("working"); return nil, nil },
+		Logs: func(ctx context.Context, key string) runtime.LogWriter {
+			return tasklog.Open(tasklog.Config{Client: down, Bucket: "logs", FlushInterval: time.Hour}, key)
+		}})
+	run, _, err := f.eng.Trigger(context.Background(), engine.TriggerParams{DagID: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := post(h, "POST", f.next(t).Encode()); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"status":"success"`) {
+		t.Fatalf("answer %d %s", rec.Code, rec.Body)
+	}
+	doc, err := f.eng.GetRun(context.Background(), "d", run.RunID)
+	if err != nil || doc.Tasks[0].State != "success" {
+		t.Fatalf("task %+v, %v", doc.Tasks, err)
 	}
 }

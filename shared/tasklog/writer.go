@@ -174,11 +174,18 @@ func (w *Writer) Close(ctx context.Context) error {
 	w.mu.Unlock()
 	close(w.stop)
 	<-w.done
+	// The attempt's outcome is recorded after Close: an unreachable S3
+	// delays it by closeTimeout at most, never until the function dies.
+	ctx, cancel := context.WithTimeout(ctx, closeTimeout)
+	defer cancel()
 	var err error
-	for i := 0; i < 3; i++ { // the final flush matters: a few tries
+	for i := 0; i < 3 && ctx.Err() == nil; i++ { // the final flush matters: a few tries
 		if err = w.Flush(ctx); err == nil {
 			return nil
 		}
 	}
 	return err
 }
+
+// closeTimeout bounds Close's final upload (its tries together).
+const closeTimeout = 20 * time.Second
