@@ -277,7 +277,10 @@ func TestOutcomeIsRecordedWhenTheLogCannotBeUploaded(t *testing.T) {
 	down := objectstore.NewClient(objectstore.Config{Endpoint: dead.URL, AccessKey: "k", SecretKey: "s"})
 	down = s3.New(down.Options(), func(o *s3.Options) { o.RetryMaxAttempts = 1 }) // no SDK back-off: a fast test
 	h := runtime.NewHandler(runtime.Config{Engine: f.eng, Function: "fn",
-		Task: func(ctx context.Context, task *runtime.Task) (any, error) { task.Logger.Info("working"); return nil, nil },
+		Task: func(ctx context.Context, task *runtime.Task) (any, error) {
+			task.Logger.Info("working")
+			return nil, nil
+		},
 		Logs: func(ctx context.Context, key string) runtime.LogWriter {
 			return tasklog.Open(tasklog.Config{Client: down, Bucket: "logs", FlushInterval: time.Hour}, key)
 		}})
