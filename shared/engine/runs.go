@@ -198,6 +198,11 @@ func (e *Engine) Backfill(ctx context.Context, dagID string, from, to time.Time)
 	var created []string
 	err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
 		created = nil
+		// The DAG's row lock orders this against a tick scheduling the
+		// same dates: each date gets one run.
+		if _, err := tx.DagLock(ctx, dagID); err != nil {
+			return fmt.Errorf("error locking DAG %s: %w", dagID, err)
+		}
 		exists, err := tx.RunLogicalDatesAt(ctx, dagID, dates)
 		if err != nil {
 			return err

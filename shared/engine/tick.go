@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/lvao/dataplatform/shared/dag"
 	"github.com/lvao/dataplatform/shared/planner"
 	"github.com/lvao/dataplatform/shared/store"
 )
@@ -67,6 +69,7 @@ func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
 				continue // not deployed here (an older coordinator) or another version
 			}
 			last := d.LastIntervalEnd
+			var due []dag.Interval
 			for i := 0; i < maxRunsPerTick; i++ {
 				iv, ok, err := spec.NextInterval(last, now)
 				if err != nil {
@@ -75,6 +78,27 @@ func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
 				}
 				if !ok || iv.End.After(now) {
 					break
+				}
+				due = append(due, iv)
+				last = iv.End
+			}
+			// A date a backfill covered already gets no second run (as
+			// Airflow's scheduler skips a date that has a run). The DAG's
+			// row lock orders this read after a backfill's commit.
+			if len(due) == 0 {
+				continue
+			}
+			dates := make([]time.Time, len(due))
+			for i, iv := range due {
+				dates[i] = iv.Start
+			}
+			exists, err := tx.RunLogicalDatesAt(ctx, d.DagID, dates)
+			if err != nil {
+				return err
+			}
+			for _, iv := range due {
+				if exists[iv.Start.UnixMicro()] {
+					continue
 				}
 				_, created, _, err := e.createRun(ctx, tx, spec, d.VersionHash, createRunParams{
 					runType: "scheduled", logical: iv.Start, interval: iv, conf: nil,
@@ -90,7 +114,6 @@ func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
 				if created {
 					rep.RunsCreated++
 				}
-				last = iv.End
 			}
 			if !last.Equal(d.LastIntervalEnd) {
 				if err := tx.DagSetCursor(ctx, d.DagID, last); err != nil {

@@ -1,0 +1,79 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/lvao/dataplatform/shared/engine"
+)
+
+// Clearing a task gives it a new try and all its retries again, the first
+// of them after retry_delay (not a backed-off delay).
+func TestClearGivesAllRetriesAgain(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0}
+	b := setup(t, bundleOpts{clock: clk, dags: []string{`
+dag_id: cr
+tasks:
+  - {id: f, function: fail, retries: 2, retry_delay: 1m, retry_exponential_backoff: true, max_retry_delay: 1h}
+`}})
+	ctx := context.Background()
+	run := b.trigger("cr", nil)
+	drain := func() {
+		b.pump()
+		for i := 0; i < 10; i++ {
+			state, _, next, _ := b.task("cr", run.RunID, "f")
+			if state != "up_for_retry" {
+				return
+			}
+			clk.Set(next)
+			b.tick()
+			b.pump()
+		}
+	}
+	drain()
+	if state, try, _, _ := b.task("cr", run.RunID, "f"); state != "failed" || try != 3 {
+		t.Fatalf("first round: %s try %d, want failed after 3 tries", state, try)
+	}
+	if _, err := b.eng.Clear(ctx, engine.ClearParams{DagID: "cr", RunID: run.RunID}); err != nil {
+		t.Fatal(err)
+	}
+	b.pump()
+	state, try, next, _ := b.task("cr", run.RunID, "f")
+	if state != "up_for_retry" || try != 4 || !next.Equal(clk.Now().Add(time.Minute)) {
+		t.Fatalf("first try after clear: %s try %d next %s, want up_for_retry try 4 next %s", state, try, next, clk.Now().Add(time.Minute))
+	}
+	drain()
+	if state, try, _, _ := b.task("cr", run.RunID, "f"); state != "failed" || try != 6 {
+		t.Fatalf("after clear: %s try %d, want failed after 3 more tries (try 6)", state, try)
+	}
+}
+
+// A logical date that a backfill covered gets no scheduled run too (as
+// Airflow's scheduler, which skips a date that has a run): backfilling a
+// paused catchup DAG and unpausing it runs each date once.
+func TestScheduledRunSkipsABackfilledDate(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0.Add(30 * time.Second)}
+	b := setup(t, bundleOpts{dags: []string{hourlyDAG("bfs", true, 16)}, clock: clk})
+	ctx := context.Background()
+	if err := b.eng.SetPaused(ctx, "bfs", true); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := b.eng.Backfill(ctx, "bfs", t0.Add(-5*time.Hour), t0.Add(-4*time.Hour))
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("backfill %v %v", ids, err)
+	}
+	if err := b.eng.SetPaused(ctx, "bfs", false); err != nil {
+		t.Fatal(err)
+	}
+	b.tick()
+	b.pump()
+	if n := b.queryInt("SELECT count(*) - count(DISTINCT logical_date) FROM dag_run"); n != 0 {
+		t.Errorf("%d logical dates with two runs: %v", n, b.runIDs("bfs"))
+	}
+	if n := b.queryInt("SELECT count(*) FROM dag_run"); n != 5 {
+		t.Errorf("%d runs, want 5 (07:00 to 11:00): %v", n, b.runIDs("bfs"))
+	}
+}
