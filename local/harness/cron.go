@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/adhocore/gronx"
+
+	"github.com/lvao/dataplatform/shared/dag"
 )
 
 // Clock is the cron's time source; tests inject one they advance by hand.
@@ -56,13 +58,14 @@ func NewCron(cfg CronConfig) (*Cron, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	g := gronx.New()
 	for _, ev := range cfg.Events {
-		if !g.IsValid(ev.Rate) {
-			return nil, fmt.Errorf("function %s: schedule rate %q is not a valid 5-field cron expression", ev.Function, ev.Rate)
+		// The form Scaleway's cron triggers accept through the serverless
+		// plugin: what would not deploy does not fire here either.
+		if err := dag.CheckCron(ev.Rate); err != nil {
+			return nil, fmt.Errorf("function %s: schedule rate %v", ev.Function, err)
 		}
 	}
-	return &Cron{cfg: cfg, gronx: g}, nil
+	return &Cron{cfg: cfg, gronx: gronx.New()}, nil
 }
 
 // Run fires due events until ctx ends, then waits for the requests it

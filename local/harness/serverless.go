@@ -2,6 +2,7 @@ package harness
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lvao/dataplatform/shared/dag"
 )
 
 // FunctionSpec is one function of serverless.yml, as the harness needs it.
@@ -69,7 +72,10 @@ func FindServerless(dir string) (string, error) {
 // (${self:…}, ${opt:stage, 'preprod'}, ${env:…}) are resolved the way the
 // framework does for the fields the harness reads, options taking their
 // fallback (the harness emulates the default stage's sizing). Fields it
-// cannot resolve take Scaleway's defaults and are reported as warnings.
+// cannot resolve take Scaleway's defaults and are reported as warnings, as
+// are handlers Scaleway would not build as the harness serves them. A cron
+// rate the serverless plugin rejects (`*/10`, day or month names) is an
+// error: `serverless deploy` would fail on it.
 func LoadServerless(path string, env Env) ([]FunctionSpec, []string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -85,7 +91,7 @@ func LoadServerless(path string, env Env) ([]FunctionSpec, []string, error) {
 		return nil, nil, fmt.Errorf("%s: no functions", path)
 	}
 	var out []FunctionSpec
-	var warnings []string
+	var warnings, problems []string
 	warn := func(format string, a ...any) {
 		warnings = append(warnings, fmt.Sprintf("%s: ", path)+fmt.Sprintf(format, a...))
 	}
@@ -98,6 +104,9 @@ func LoadServerless(path string, env Env) ([]FunctionSpec, []string, error) {
 		raw, _ := r.value(fns[name], 0).(map[string]any)
 		f := FunctionSpec{Name: name, Timeout: DefaultTimeout, MaxScale: DefaultMaxScale}
 		f.Handler, _ = raw["handler"].(string)
+		if w := checkHandler(filepath.Dir(path), name, f.Handler); w != "" {
+			warn("functions.%s.handler: %s", name, w)
+		}
 		f.Private = raw["privacy"] == "private"
 		if v, ok := raw["timeout"]; ok {
 			d, err := parseTimeout(v)
@@ -128,6 +137,10 @@ func LoadServerless(path string, env Env) ([]FunctionSpec, []string, error) {
 					warn("functions.%s.events[%d].schedule: needs a rate and a JSON input", name, i)
 					continue
 				}
+				if err := dag.CheckCron(rate); err != nil {
+					problems = append(problems, fmt.Sprintf("%s: functions.%s.events[%d].schedule.rate: %v", path, name, i, err))
+					continue
+				}
 				f.Schedules = append(f.Schedules, Schedule{Rate: rate, Input: input})
 			}
 			for _, kind := range []string{"sqs", "nats"} {
@@ -142,7 +155,47 @@ func LoadServerless(path string, env Env) ([]FunctionSpec, []string, error) {
 		}
 		out = append(out, f)
 	}
+	if len(problems) > 0 {
+		return nil, nil, errors.New(strings.Join(problems, "\n"))
+	}
 	return out, warnings, nil
+}
+
+// fromEnvPattern finds the bundle function a handler package serves
+// (functions/<folder>/handler.go: bundle.FromEnv("<name>")).
+var fromEnvPattern = regexp.MustCompile(`bundle\.FromEnv\("([^"]*)"\)`)
+
+// checkHandler tells what is wrong with a function's handler as Scaleway
+// builds it ("" when nothing): the harness serves the bundle's function of
+// that name, the platform builds the handler's folder, so both must agree.
+func checkHandler(root, name, handler string) string {
+	if handler == "" {
+		return "missing (want functions/<folder>/Handle)"
+	}
+	dir, ok := strings.CutSuffix(handler, "/Handle")
+	if !ok || dir == "" || strings.Contains(dir, ".") {
+		return fmt.Sprintf("%q: not <folder>/Handle", handler)
+	}
+	files, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(dir), "*.go"))
+	if err != nil || len(files) == 0 {
+		if st, err := os.Stat(filepath.Join(root, filepath.FromSlash(dir))); err != nil || !st.IsDir() {
+			return fmt.Sprintf("%q: no folder %s next to serverless.yml: Scaleway would not build it", handler, dir)
+		}
+		return fmt.Sprintf("%q: no Go file in %s: Scaleway would not build it", handler, dir)
+	}
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		if m := fromEnvPattern.FindSubmatch(src); m != nil && string(m[1]) != name {
+			return fmt.Sprintf("%q: %s serves function %q (bundle.FromEnv), not %q: deployed, it would run other code than here", handler, dir, m[1], name)
+		}
+	}
+	return ""
 }
 
 func parseTimeout(v any) (time.Duration, error) {

@@ -3,6 +3,7 @@ package harness
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -63,6 +64,15 @@ functions:
 	if err := os.WriteFile(path, []byte(yml), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	for _, fn := range []string{"a", "b"} { // the handlers' folders, as Scaleway builds them
+		if err := os.MkdirAll(filepath.Join(dir, "functions", fn), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		src := "package " + fn + "\nvar handler = bundle.FromEnv(\"" + fn + "\")\n"
+		if err := os.WriteFile(filepath.Join(dir, "functions", fn, "handler.go"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	specs, warnings, err := LoadServerless(path, MapEnv(map[string]string{"SUFFIX": "z"}))
 	if err != nil {
 		t.Fatal(err)
@@ -77,5 +87,90 @@ functions:
 	}
 	if len(warnings) != 2 {
 		t.Fatalf("want a warning for b's maxScale and timeout, got %v", warnings)
+	}
+}
+
+// A cron the serverless plugin rejects (`*/10` steps, day or month names)
+// fails `serverless deploy`: the harness must refuse it too, naming the
+// file, the function, the event and the field, rather than fire it.
+func TestLoadServerlessRejectsCronsThePluginRejects(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ rate, want string }{
+		{"*/10 * * * *", `write 0/10`},
+		{"0 3 * * MON", `MON`},
+		{"0 3 1 JAN *", `JAN`},
+		{"0 0 31 2 *", `never fires`},
+		{"@hourly", `5 fields`},
+	} {
+		path := filepath.Join(t.TempDir(), "serverless.yml")
+		yml := "functions:\n  coordinator:\n    handler: functions/coordinator/Handle\n    events:\n" +
+			"      - schedule: {rate: \"0/5 * * * *\"}\n      - schedule: {rate: \"" + tt.rate + "\", input: {action: tick}}\n"
+		if err := os.WriteFile(path, []byte(yml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := LoadServerless(path, MapEnv(nil))
+		if err == nil {
+			t.Errorf("rate %q: accepted", tt.rate)
+			continue
+		}
+		for _, want := range []string{path, "functions.coordinator.events[1].schedule.rate", tt.want} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("rate %q: error %q does not name %q", tt.rate, err, want)
+			}
+		}
+	}
+}
+
+// The harness mounts a function by its name, whatever its handler says;
+// Scaleway builds the handler's folder. A handler that is not
+// `<folder>/Handle`, a folder that does not exist next to serverless.yml, or
+// a folder wired to another function of the bundle would deploy differently
+// (or not at all): each is a warning naming the function and the handler.
+func TestLoadServerlessWarnsAboutHandlersScalewayWouldNotBuild(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"noop": `package noop
+var handler = bundle.FromEnv("noop")
+`,
+		"other": `package other
+var handler = bundle.FromEnv("noop")
+`,
+	} {
+		if err := os.MkdirAll(filepath.Join(dir, "functions", name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "functions", name, "handler.go"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "serverless.yml")
+	yml := `functions:
+  noop: {handler: functions/noop/Handle}
+  http: {handler: functions/nope/Handle}
+  trigger-dag: {handler: functions/other/Handle}
+  web: {handler: functions/web/handler.Handle}
+  coordinator: {}
+`
+	if err := os.WriteFile(path, []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, warnings, err := LoadServerless(path, MapEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(warnings, "\n")
+	for _, want := range []string{
+		`functions.http.handler: "functions/nope/Handle": no folder functions/nope`,
+		`functions.trigger-dag.handler: "functions/other/Handle": functions/other serves function "noop"`,
+		`functions.web.handler: "functions/web/handler.Handle": not <folder>/Handle`,
+		`functions.coordinator.handler: missing`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no warning %q in:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "functions.noop.") {
+		t.Errorf("a correct handler was warned about:\n%s", all)
 	}
 }
