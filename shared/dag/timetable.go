@@ -92,6 +92,25 @@ func (s *Spec) IntervalAt(t time.Time) (Interval, error) {
 	return Interval{Start: start.UTC(), End: end.UTC()}, nil
 }
 
+// ManualInterval is the data interval of a manual run at logical date t,
+// as Airflow's cron timetable infers it (infer_manual_data_interval): the
+// last complete period before t, ending at the latest tick at or before
+// t. A DAG without schedule gets the empty interval at t.
+func (s *Spec) ManualInterval(t time.Time) (Interval, error) {
+	if s.Schedule == "" {
+		return Interval{Start: t.UTC(), End: t.UTC()}, nil
+	}
+	end, err := prevTick(s.Schedule, t, true)
+	if err != nil {
+		return Interval{}, err
+	}
+	start, err := prevTick(s.Schedule, end, false)
+	if err != nil {
+		return Interval{}, err
+	}
+	return Interval{Start: start.UTC(), End: end.UTC()}, nil
+}
+
 // TicksBetween lists the logical dates of the intervals starting in
 // [from, to] (a backfill's range), at most limit of them.
 func (s *Spec) TicksBetween(from, to time.Time, limit int) ([]time.Time, error) {

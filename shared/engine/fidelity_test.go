@@ -77,3 +77,39 @@ func TestScheduledRunSkipsABackfilledDate(t *testing.T) {
 		t.Errorf("%d runs, want 5 (07:00 to 11:00): %v", n, b.runIDs("bfs"))
 	}
 }
+
+// A manual run of a cron-scheduled DAG gets the data interval of the last
+// complete period before its logical date, as Airflow's cron timetable
+// infers it (infer_manual_data_interval); a DAG without schedule gets the
+// empty interval at its logical date.
+func TestManualRunDataInterval(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0.Add(30 * time.Minute)}
+	b := setup(t, bundleOpts{clock: clk, dags: []string{hourlyDAG("mdi", false, 16), "dag_id: nosched\ntasks: [{id: x, function: noop}]\n"}})
+	ctx := context.Background()
+	interval := func(dagID, runID string) string {
+		var s, e time.Time
+		if err := b.st.Pool.QueryRow(ctx, "SELECT data_interval_start, data_interval_end FROM dag_run WHERE dag_id = $1 AND run_id = $2",
+			dagID, runID).Scan(&s, &e); err != nil {
+			t.Fatal(err)
+		}
+		return s.UTC().Format(time.RFC3339) + "/" + e.UTC().Format(time.RFC3339)
+	}
+	for _, c := range []struct {
+		dag     string
+		logical time.Time
+		want    string
+	}{
+		{"mdi", time.Time{}, "2025-08-10T11:00:00Z/2025-08-10T12:00:00Z"},           // triggered at 12:30
+		{"mdi", t0.Add(2 * time.Hour), "2025-08-10T13:00:00Z/2025-08-10T14:00:00Z"}, // on a boundary
+		{"nosched", time.Time{}, "2025-08-10T12:30:00Z/2025-08-10T12:30:00Z"},
+	} {
+		run, _, err := b.eng.Trigger(ctx, engine.TriggerParams{DagID: c.dag, LogicalDate: c.logical})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := interval(c.dag, run.RunID); got != c.want {
+			t.Errorf("%s %s: data interval %s, want %s", c.dag, run.RunID, got, c.want)
+		}
+	}
+}

@@ -113,7 +113,10 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 		logical = e.now()
 	}
 	logical = logical.UTC().Truncate(time.Microsecond)
-	iv := dag.Interval{Start: logical, End: logical}
+	iv, err := spec.ManualInterval(logical)
+	if err != nil {
+		return run, false, &InputError{Msg: fmt.Sprintf("DAG %s: %v", p.DagID, err)}
+	}
 	if !p.SkipIfQueued && !p.IgnorePause {
 		return e.triggerAlone(ctx, spec, logical, iv, p.Conf)
 	}
