@@ -128,10 +128,12 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		}
 		return d
 	}
+	// pgURL checks a database URL that is set; one left unset takes def
+	// (another variable's value, already checked under its own name).
 	pgURL := func(name, def string) string {
-		v := get(name, def)
+		v := get(name, "")
 		if v == "" {
-			return v
+			return def
 		}
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
@@ -191,6 +193,16 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 	c.WebUsers = get("WEB_USERS", "")
 	c.WebSessionKey = get("WEB_SESSION_KEY", "")
 	c.APITokens = get("API_TOKENS", "")
+
+	// Endpoints are not secrets: a bad one is shown as written.
+	for _, e := range []struct{ name, value string }{
+		{"S3_ENDPOINT", c.S3Endpoint}, {"SQS_ENDPOINT", c.SQSEndpoint},
+		{"BAN_ENDPOINT", c.BANEndpoint}, {"COORDINATOR_URL", c.CoordinatorURL},
+	} {
+		if u, err := url.Parse(e.value); e.value != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			problems = append(problems, fmt.Sprintf("%s: %q is not an http(s):// URL", e.name, e.value))
+		}
+	}
 
 	c.TaskLease = dur("TASK_LEASE", 60*time.Second)
 	c.RequeueAfter = dur("REQUEUE_AFTER", 2*time.Minute)

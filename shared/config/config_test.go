@@ -63,3 +63,49 @@ func TestTickLingerZeroIsOff(t *testing.T) {
 		}
 	}
 }
+
+// An endpoint that is not an http(s) URL is named at start, with its value
+// (these are not secrets), instead of failing at the first S3 or queue call
+// with the SDK's "endpoint rule error".
+func TestLoadRejectsEndpointsThatAreNotURLs(t *testing.T) {
+	t.Parallel()
+	_, err := Load(lookup(map[string]string{"DATABASE_URL": "postgres://u@h/db", "QUEUE_BACKEND": "memory",
+		"S3_ENDPOINT": "notaurl", "SQS_ENDPOINT": "sqs.mnq.fr-par.scaleway.com", "BAN_ENDPOINT": "ftp://x/",
+		"COORDINATOR_URL": "http://"}))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{`S3_ENDPOINT: "notaurl" is not an http(s):// URL`, `SQS_ENDPOINT: "sqs.mnq.fr-par.scaleway.com" is not`,
+		`BAN_ENDPOINT: "ftp://x/" is not`, `COORDINATOR_URL: "http://" is not`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%v lacks %q", err, want)
+		}
+	}
+	if _, err := Load(lookup(map[string]string{"DATABASE_URL": "postgres://u@h/db", "QUEUE_BACKEND": "memory",
+		"S3_ENDPOINT": "http://127.0.0.1:9000", "COORDINATOR_URL": "https://coord.example/"})); err != nil {
+		t.Errorf("valid endpoints refused: %v", err)
+	}
+}
+
+// A database URL left unset defaults to another one: a bad DATABASE_URL is
+// reported once, under its own name, not also as WEBAPP_DATABASE_URL and
+// WAREHOUSE_DATABASE_URL which the user never set.
+func TestLoadNamesOnlyTheDatabaseURLThatIsSet(t *testing.T) {
+	t.Parallel()
+	_, err := Load(lookup(map[string]string{"DATABASE_URL": "mysql://u:pw@h/db", "QUEUE_BACKEND": "memory"}))
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL: not a postgres:// URL") {
+		t.Fatalf("error %v, want DATABASE_URL named", err)
+	}
+	for _, name := range []string{"WEBAPP_DATABASE_URL", "WAREHOUSE_DATABASE_URL"} {
+		if strings.Contains(err.Error(), name) {
+			t.Errorf("%v names %s, which is not set", err, name)
+		}
+	}
+	if strings.Contains(err.Error(), "pw") {
+		t.Errorf("%v shows the password", err)
+	}
+	_, err = Load(lookup(map[string]string{"DATABASE_URL": "postgres://u@h/db", "WAREHOUSE_DATABASE_URL": "http://x", "QUEUE_BACKEND": "memory"}))
+	if err == nil || !strings.Contains(err.Error(), "WAREHOUSE_DATABASE_URL: not a postgres:// URL") {
+		t.Errorf("an explicit bad WAREHOUSE_DATABASE_URL: %v", err)
+	}
+}
