@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -188,6 +189,16 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 	c.LogsBucket = get("LOGS_BUCKET", "lvao-"+c.Stage+"-logs")
 	c.DataBucket = get("DATA_BUCKET", "lvao-"+c.Stage+"-data")
 
+	for _, b := range []struct{ name, value string }{{"LOGS_BUCKET", c.LogsBucket}, {"DATA_BUCKET", c.DataBucket}} {
+		if !bucketName.MatchString(b.value) || strings.Contains(b.value, "..") {
+			from := ""
+			if v, _ := lookup(b.name); strings.TrimSpace(v) == "" {
+				from = " (its default, from STAGE)"
+			}
+			problems = append(problems, fmt.Sprintf("%s: %q%s is not a valid bucket name (3-63 lowercase letters, digits, - or .)", b.name, b.value, from))
+		}
+	}
+
 	c.CoordinatorURL = get("COORDINATOR_URL", "")
 	c.CoordinatorToken = get("COORDINATOR_TOKEN", "")
 	c.WebUsers = get("WEB_USERS", "")
@@ -226,6 +237,9 @@ func SecretValues(lookup func(string) (string, bool)) []string {
 	}
 	return out
 }
+
+// bucketName is S3's rule for bucket names (Scaleway's Object Storage too).
+var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 func validIdent(s string) bool {
 	if s == "" || len(s) > 63 {

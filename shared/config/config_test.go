@@ -109,3 +109,22 @@ func TestLoadNamesOnlyTheDatabaseURLThatIsSet(t *testing.T) {
 		t.Errorf("an explicit bad WAREHOUSE_DATABASE_URL: %v", err)
 	}
 }
+
+// A bucket name S3 refuses (as STAGE=Prod makes "lvao-Prod-logs") is named
+// at start, with the STAGE it came from, not at the first upload.
+func TestLoadRejectsInvalidBucketNames(t *testing.T) {
+	t.Parallel()
+	_, err := Load(lookup(map[string]string{"DATABASE_URL": "postgres://u@h/db", "QUEUE_BACKEND": "memory", "STAGE": "Prod"}))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{`LOGS_BUCKET: "lvao-Prod-logs" (its default, from STAGE) is not a valid bucket name`, `DATA_BUCKET: "lvao-Prod-data"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%v lacks %q", err, want)
+		}
+	}
+	_, err = Load(lookup(map[string]string{"DATABASE_URL": "postgres://u@h/db", "QUEUE_BACKEND": "memory", "LOGS_BUCKET": "my_logs"}))
+	if err == nil || !strings.Contains(err.Error(), `LOGS_BUCKET: "my_logs" is not a valid bucket name`) || strings.Contains(err.Error(), "DATA_BUCKET") {
+		t.Errorf("LOGS_BUCKET=my_logs: %v", err)
+	}
+}
