@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -111,5 +112,31 @@ func TestManualRunDataInterval(t *testing.T) {
 		if got := interval(c.dag, run.RunID); got != c.want {
 			t.Errorf("%s %s: data interval %s, want %s", c.dag, run.RunID, got, c.want)
 		}
+	}
+}
+
+// A catchup=false DAG at max_active_runs gets no new scheduled run (as
+// Airflow's scheduler, which creates none while the DAG has that many
+// active runs); once a slot is free, only the latest complete interval
+// runs: scheduled runs do not pile up behind a slow one.
+func TestNoCatchupAtMaxActiveRunsCreatesNoRun(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0.Add(30 * time.Second)}
+	b := setup(t, bundleOpts{clock: clk, dags: []string{hourlyDAG("slowh", false, 1)}})
+	b.tick() // scheduled__…T11:00, running; its first task's message is not delivered yet
+	for i := 0; i < 3; i++ {
+		clk.Add(time.Hour)
+		if rep := b.tick(); rep.RunsCreated != 0 {
+			t.Fatalf("tick at %s created %d runs while the DAG is at max_active_runs: %v", clk.Now(), rep.RunsCreated, b.runIDs("slowh"))
+		}
+	}
+	b.pump()
+	b.tick()
+	b.pump()
+	if got := b.runIDs("slowh"); fmt.Sprint(got) != "[scheduled__2025-08-10T11:00:00Z scheduled__2025-08-10T14:00:00Z]" {
+		t.Fatalf("runs %v, want 11:00 then only the latest complete interval, 14:00", got)
+	}
+	if n := b.queryInt("SELECT count(*) FROM dag_run WHERE state = 'success'"); n != 2 {
+		t.Errorf("%d runs succeeded, want 2", n)
 	}
 }

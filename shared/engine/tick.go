@@ -82,12 +82,25 @@ func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
 				due = append(due, iv)
 				last = iv.End
 			}
-			// A date a backfill covered already gets no second run (as
-			// Airflow's scheduler skips a date that has a run). The DAG's
-			// row lock orders this read after a backfill's commit.
 			if len(due) == 0 {
 				continue
 			}
+			if !spec.Catchup {
+				// As Airflow's scheduler: no new run while the DAG has
+				// max_active_runs active ones; once one ends, the next
+				// tick skips to the latest complete interval, so runs do
+				// not pile up behind a slow one.
+				active, err := tx.RunCountActive(ctx, d.DagID)
+				if err != nil {
+					return err
+				}
+				if active >= spec.EffectiveMaxActiveRuns() {
+					continue
+				}
+			}
+			// A date a backfill covered already gets no second run (as
+			// Airflow's scheduler skips a date that has a run). The DAG's
+			// row lock orders this read after a backfill's commit.
 			dates := make([]time.Time, len(due))
 			for i, iv := range due {
 				dates[i] = iv.Start

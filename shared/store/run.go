@@ -170,6 +170,13 @@ func (t *Tx) RunCountQueued(ctx context.Context, dagID string) (n int, err error
 	return n, err
 }
 
+// RunCountActive counts a DAG's queued and running runs other than
+// backfills (Airflow's active_non_backfill_runs).
+func (t *Tx) RunCountActive(ctx context.Context, dagID string) (n int, err error) {
+	err = t.tx.QueryRow(ctx, q("RunCountActive"), dagID).Scan(&n)
+	return n, err
+}
+
 // RunListQueued locks and returns a DAG's oldest queued runs.
 func (t *Tx) RunListQueued(ctx context.Context, dagID string, limit int) ([]Run, error) {
 	return t.runs(ctx, "RunListQueued", dagID, limit)

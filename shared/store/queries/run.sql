@@ -59,6 +59,9 @@ SELECT count(*) FROM dag_run WHERE dag_id = $1 AND state = 'running';
 -- name: RunCountQueued
 SELECT count(*) FROM dag_run WHERE dag_id = $1 AND state = 'queued';
 
+-- name: RunCountActive
+SELECT count(*) FROM dag_run WHERE dag_id = $1 AND state IN ('queued', 'running') AND run_type <> 'backfill';
+
 -- name: RunListQueued
 -- Locked: the rows returned are current (no second read to lock them).
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
