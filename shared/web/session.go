@@ -103,10 +103,12 @@ func sameToken(a, b string) bool {
 }
 
 // parseUsers reads WEB_USERS ("user:bcrypthash,…"). Entries without a
-// name or a bcrypt hash are skipped; only the user name is logged.
+// name or a bcrypt hash are skipped and logged by position (1-based), with
+// the user name only when the entry has one: an entry without ':' may be a
+// password or a hash pasted alone, and WEB_USERS is a secret.
 func parseUsers(spec string, log *slog.Logger) map[string][]byte {
 	out := map[string][]byte{}
-	for _, entry := range strings.Split(spec, ",") {
+	for i, entry := range strings.Split(spec, ",") {
 		entry = strings.TrimSpace(entry)
 		if entry == "" {
 			continue
@@ -114,7 +116,11 @@ func parseUsers(spec string, log *slog.Logger) map[string][]byte {
 		user, hash, ok := strings.Cut(entry, ":")
 		user, hash = strings.TrimSpace(user), strings.TrimSpace(hash)
 		if !ok || user == "" || !strings.HasPrefix(hash, "$2") {
-			log.Warn("WEB_USERS: entry skipped (expected user:bcrypthash)", "user", user)
+			attrs := []any{"entry", i + 1}
+			if ok && user != "" {
+				attrs = append(attrs, "user", user)
+			}
+			log.Warn("WEB_USERS: entry skipped (expected user:bcrypthash)", attrs...)
 			continue
 		}
 		out[user] = []byte(hash)
