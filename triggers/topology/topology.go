@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lvao/dataplatform/shared/dag"
 )
 
 // File is the whole topology file.
@@ -225,6 +227,10 @@ func (s *Stage) normalize() error {
 	for i, c := range s.Crons {
 		if c.Function == "" || c.Schedule == "" {
 			return fmt.Errorf("crons[%d]: function and schedule are required", i)
+		}
+		// serverless.yml's schedule events, which the plugin accepts only in this form.
+		if err := dag.CheckCron(c.Schedule); err != nil {
+			return fmt.Errorf("crons[%d].schedule: %w", i, err)
 		}
 	}
 	return nil

@@ -81,6 +81,10 @@ func TestParseErrors(t *testing.T) {
 		{"bad queue name", base + "    queues: [{name: 'a b', function: f}]\n", `queues[0].name: "a b" must match`},
 		{"no namespace", "region: r\nstages: {s: {dead_letter_queue: {name: dd}}}", "stages.s.namespace: missing"},
 		{"dlq with function", "region: r\nstages: {s: {namespace: n, dead_letter_queue: {name: dd, function: f}}}", "dead_letter_queue: function and max_receive_count do not apply"},
+		// The crons serverless.yml declares, in the form the serverless plugin accepts.
+		{"cron with */n", base + "    crons: [{function: coordinator, schedule: '*/10 * * * *'}]\n", `stages.s.crons[0].schedule: "*/10 * * * *": minute field "*/10": the serverless plugin rejects */n steps, write 0/10`},
+		{"cron with a day name", base + "    crons: [{function: coordinator, schedule: '0 3 * * MON'}]\n", `stages.s.crons[0].schedule: "0 3 * * MON": day-of-week field "MON"`},
+		{"cron with 6 fields", base + "    crons: [{function: coordinator, schedule: '0 0 3 * * *'}]\n", `stages.s.crons[0].schedule: "0 0 3 * * *": cron needs 5 fields`},
 		{"no receive count", "region: r\nstages: {s: {namespace: n, dead_letter_queue: {name: dd}, queues: [{name: qq, function: f}]}}", "queues[0].max_receive_count: must be >= 1"},
 	}
 	for _, tt := range tests {
