@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"regexp"
@@ -63,6 +64,10 @@ Flags:
 
 // run is main without the process: tests call it with their own environment and writers.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
 	if len(args) == 0 || (args[0] != "plan" && args[0] != "apply" && args[0] != "check") {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -76,13 +81,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	apiURL := fs.String("scw-api-url", orDefault(getenv("SCW_API_URL"), defaultAPIURL), "Scaleway API URL (env SCW_API_URL)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
 	wait := fs.Duration("wait", 0, "check: retry this long while problems remain (triggers the plugin is still creating)")
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fs.Usage = func() {} // printed below: on stdout when asked for, on stderr after an error
+	printUsage := func(w io.Writer) {
+		fmt.Fprint(w, usage)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout)
+			return 0
+		}
+		printUsage(stderr)
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "triggers %s: unexpected argument %q\n", cmd, fs.Arg(0))
 		return 2
+	}
+
+	for _, u := range []struct{ flag, value string }{{"--scw-api-url (SCW_API_URL)", *apiURL}, {"--sqs-endpoint (SQS_ENDPOINT)", *sqsEndpoint}} {
+		if p, err := url.Parse(u.value); u.value != "" && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
+			fmt.Fprintf(stderr, "triggers %s: %s: %q is not an http(s):// URL\n", cmd, u.flag, u.value)
+			return 2
+		}
 	}
 
 	planner, err := newPlanner(getenv, *topoPath, *stage, *apiURL, *sqsEndpoint)

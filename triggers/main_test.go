@@ -312,3 +312,32 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// Asking for help is no error: usage on stdout, exit 0. An API URL or SQS
+// endpoint that is not an http(s) URL is bad usage (exit 2) named at once,
+// not a failed request (exit 1) with the SDK's "unsupported protocol scheme".
+func TestHelpAndBadURLs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, args := range [][]string{{"--help"}, {"help"}, {"plan", "--help"}, {"check", "-h"}} {
+		code, out, errOut := b.run(t, args...)
+		if code != 0 || !strings.Contains(out, "usage: triggers plan|apply|check") || errOut != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	if code, _, errOut := b.run(t, "plan", "--bogus"); code != 2 || !strings.Contains(errOut, "bogus") {
+		t.Errorf("bad flag: exit %d, %s", code, errOut)
+	}
+	for _, tt := range []struct{ flag, value, want string }{
+		{"--scw-api-url", "notaurl", `--scw-api-url (SCW_API_URL): "notaurl" is not an http(s):// URL`},
+		{"--sqs-endpoint", "sqs.mnq.fr-par.scaleway.com", `--sqs-endpoint (SQS_ENDPOINT): "sqs.mnq.fr-par.scaleway.com" is not an http(s):// URL`},
+	} {
+		code, _, errOut := b.run(t, "plan", tt.flag, tt.value)
+		if code != 2 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%s %s: exit %d, %s", tt.flag, tt.value, code, errOut)
+		}
+	}
+	if calls := b.fake.Calls(); len(calls) != 0 {
+		t.Errorf("bad usage still called the API: %v", calls)
+	}
+}
