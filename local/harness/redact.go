@@ -3,14 +3,21 @@ package harness
 import "regexp"
 
 // passwordPattern finds the password of a connection URL in an error, so a
-// harness message never prints a secret from DATABASE_URL.
-var passwordPattern = regexp.MustCompile(`(://[^:/@\s]+:)[^@\s]+@`)
+// harness message never prints a secret from DATABASE_URL: up to the last
+// '@' of the authority (Go's url.Parse reads a password that holds '@'
+// that way too).
+var passwordPattern = regexp.MustCompile(`(://[^:/@\s]+:)[^/\s]*@`)
+
+// passwordParam finds a password given as a parameter: a URL's
+// ?password=… (libpq and pgx accept it) or a key=value DSN's password=….
+var passwordParam = regexp.MustCompile(`((?:^|[?&\s])password=)[^&\s]*`)
 
 func redact(err error) string {
 	return RedactURL(err.Error())
 }
 
-// RedactURL masks the password of any URL in s.
+// RedactURL masks the password of any URL or DSN in s.
 func RedactURL(s string) string {
-	return passwordPattern.ReplaceAllString(s, "${1}***@")
+	s = passwordPattern.ReplaceAllString(s, "${1}***@")
+	return passwordParam.ReplaceAllString(s, "${1}***")
 }
