@@ -36,7 +36,9 @@ func alignNext(expr string, t time.Time) (time.Time, error) {
 // at time now. ok is false when the DAG has no schedule.
 // With catchup=false the first interval is the latest complete one (as
 // Airflow's _skip_to_latest); with catchup=true it is the one starting at
-// the first tick at or after start_date. The interval may still be running
+// the first tick at or after start_date. After a run, the next starts at
+// the schedule's tick at or before the last End (that End itself unless
+// the schedule changed). The interval may still be running
 // (End after now): callers create the run only once End <= now.
 func (s *Spec) NextInterval(lastEnd time.Time, now time.Time) (iv Interval, ok bool, err error) {
 	if s.Schedule == "" || s.StartDate == nil {
@@ -56,8 +58,17 @@ func (s *Spec) NextInterval(lastEnd time.Time, now time.Time) (iv Interval, ok b
 		}
 	}
 	start := earliest
-	if !lastEnd.IsZero() && lastEnd.After(start) {
-		start = lastEnd
+	if !lastEnd.IsZero() {
+		// The last end aligned to the schedule (it differs only when the
+		// schedule changed since): as Airflow's _align_to_prev, the next
+		// interval is a whole period whose logical date is a tick.
+		aligned, err := prevTick(s.Schedule, lastEnd, true)
+		if err != nil {
+			return Interval{}, false, err
+		}
+		if aligned.After(start) {
+			start = aligned
+		}
 	}
 	end, err := nextTick(s.Schedule, start)
 	if err != nil {
