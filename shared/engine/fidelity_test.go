@@ -140,3 +140,24 @@ func TestNoCatchupAtMaxActiveRunsCreatesNoRun(t *testing.T) {
 		t.Errorf("%d runs succeeded, want 2", n)
 	}
 }
+
+// A finished run that a clear re-opens starts anew (as Airflow resets the
+// run's start_date when a clear queues it): its start and its duration are
+// those of the new work, not since its first start.
+func TestClearedRunStartsAnew(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0}
+	b := setup(t, bundleOpts{clock: clk, dags: []string{"dag_id: cs\ntasks: [{id: a, function: noop}, {id: b, function: noop, depends_on: [a]}]\n"}})
+	ctx := context.Background()
+	run := b.trigger("cs", nil)
+	b.pump()
+	clk.Add(24 * time.Hour)
+	if _, err := b.eng.Clear(ctx, engine.ClearParams{DagID: "cs", RunID: run.RunID, TaskIDs: []string{"b"}}); err != nil {
+		t.Fatal(err)
+	}
+	b.pump()
+	d := b.doc("cs", run.RunID)
+	if d.State != "success" || d.StartedAt == nil || !d.StartedAt.Equal(clk.Now()) {
+		t.Fatalf("re-run %s started at %v, want success started at %v (the clear)", d.State, d.StartedAt, clk.Now())
+	}
+}

@@ -85,10 +85,13 @@ FROM dag_run WHERE id = $1;
 UPDATE dag_run SET tasks_unfinished = tasks_unfinished + $2 WHERE id = $1 RETURNING tasks_unfinished;
 
 -- name: RunSetStateMany
--- Sets runs' states and their start or end times ($1 and $2 pair up).
+-- Sets runs' states and their start or end times ($1 and $2 pair up). A
+-- run queued again (a clear re-opened it) starts anew, as Airflow's.
 UPDATE dag_run d
 SET state = v.state,
-    started_at = CASE WHEN v.state = 'running' THEN coalesce(d.started_at, $3) ELSE d.started_at END,
+    started_at = CASE WHEN v.state = 'running' THEN coalesce(d.started_at, $3)
+                      WHEN v.state = 'queued' THEN NULL ELSE d.started_at END,
+    queued_at = CASE WHEN v.state = 'queued' THEN $3 ELSE d.queued_at END,
     ended_at = CASE WHEN v.state IN ('success', 'failed') THEN $3 ELSE NULL END
 FROM unnest($1::bigint[], $2::text[]) AS v(id, state)
 WHERE d.id = v.id AND d.id = ANY($1::bigint[]); -- an index scan, not a scan of dag_run
