@@ -107,9 +107,12 @@ func (p Policy) Delay(failedTries int) time.Duration {
 		return p.RetryDelay
 	}
 	d := p.RetryDelay
+	if d <= 0 {
+		return 0 // doubling nothing is nothing: retry at once
+	}
 	for i := 1; i < failedTries; i++ {
 		d *= 2
-		if d >= p.MaxRetryDelay || d <= 0 {
+		if d >= p.MaxRetryDelay || d <= 0 { // d <= 0: overflowed
 			return p.MaxRetryDelay
 		}
 	}
