@@ -47,7 +47,7 @@ func (m *Main) dagValidate(args []string) int {
 		fmt.Fprintln(m.Stderr, err)
 		return ExitFailed
 	}
-	problems := checkFunctions(set, serverless, m.Env)
+	problems := checkFunctions(set, serverless, m.Env, "")
 	for _, p := range problems {
 		fmt.Fprintln(m.Stderr, p)
 	}
@@ -58,7 +58,9 @@ func (m *Main) dagValidate(args []string) int {
 	return ExitOK
 }
 
-func checkFunctions(set *dag.Set, serverless string, env harness.Env) []string {
+// checkFunctions lists the tasks whose function serverless.yml does not
+// declare with a queue event (of every DAG, or of dagID only).
+func checkFunctions(set *dag.Set, serverless string, env harness.Env, dagID string) []string {
 	if serverless == "" {
 		p, err := harness.FindServerless(".")
 		if err != nil {
@@ -78,6 +80,9 @@ func checkFunctions(set *dag.Set, serverless string, env harness.Env) []string {
 	}
 	var out []string
 	for _, s := range set.All() {
+		if dagID != "" && s.DagID != dagID {
+			continue
+		}
 		for _, t := range s.Tasks {
 			switch {
 			case !declared[t.Function]:

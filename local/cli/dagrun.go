@@ -59,6 +59,13 @@ func (m *Main) dagRun(ctx context.Context, args []string) int {
 	if _, err := spec.ResolveParams(conf); err != nil {
 		return m.badInput("%s", oneLine(err.Error()))
 	}
+	// A task whose function no queue triggers would wait for --timeout.
+	if problems := checkFunctions(set, pf.serverless, m.Env, dagID); len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintf(m.Stderr, "local: %s\n", p)
+		}
+		return ExitBadInput
+	}
 
 	live := m.progressWriter(asJSON)
 	cfg := pf.config(m)

@@ -346,3 +346,41 @@ tasks:
 		t.Errorf("the triggered run's task is %s, want queued (for serve)", state)
 	}
 }
+
+// A DAG whose function serverless.yml does not trigger from a queue would
+// never run its tasks (their messages sit in a queue no trigger reads):
+// dag run says so at once, exit 2, instead of waiting for --timeout.
+func TestDagRunRefusesAFunctionWithoutQueueEvent(t *testing.T) {
+	t.Parallel()
+	real, err := os.ReadFile("../../serverless.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(real)
+	from, to := strings.Index(s, "\n  noop:\n"), strings.Index(s, "\n  http:\n")
+	if from < 0 || to < from {
+		t.Fatal("serverless.yml: no noop block before http")
+	}
+	// Beside the handlers' folders, as the real one is.
+	tmp := t.TempDir()
+	functions, err := filepath.Abs("../../functions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(functions, filepath.Join(tmp, "functions")); err != nil {
+		t.Fatal(err)
+	}
+	sl := filepath.Join(tmp, "serverless.yml")
+	if err := os.WriteFile(sl, []byte(s[:from]+s[to:]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeDag(t, "dag_id: cli_unqueued\ntasks: [{id: t, function: noop}]\n")
+	start := time.Now()
+	r := run(t, "dag", "run", "cli_unqueued", "--dags", dir, "--serverless", sl, "--timeout", "1m")
+	if r.code != ExitBadInput || !strings.Contains(r.stderr, "dag cli_unqueued: task t: function: \"noop\" is not declared in") {
+		t.Fatalf("exit %d, want 2 naming the task and function; stderr %q", r.code, r.stderr)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("took %s: it waited instead of refusing", d)
+	}
+}

@@ -57,6 +57,10 @@ func (m *Main) serve(ctx context.Context, args []string) int {
 	for _, w := range p.Warnings {
 		fmt.Fprintf(m.Stdout, "warning: %s\n", w)
 	}
+	// Their tasks would stay queued: no queue trigger delivers them.
+	for _, w := range checkFunctions(p.Deps.Dags, pf.serverless, m.Env, "") {
+		fmt.Fprintf(m.Stdout, "warning: %s: its tasks will stay queued\n", w)
+	}
 	fmt.Fprintln(m.Stdout, "Ready. Ctrl-C stops.")
 	<-ctx.Done()
 	fmt.Fprintln(m.Stdout, "Stopping…")
