@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -243,5 +244,29 @@ func TestServerlessEnvMatchesConfig(t *testing.T) {
 		case !skipped && !deployed[name]:
 			t.Errorf("serverless.yml: %s (read by shared/config) is in neither provider.env nor provider.secret; add it, or to notDeployed with the reason", name)
 		}
+	}
+}
+
+// .env.template says to copy it to .env and fill in values, secrets included: that .env
+// (and .env.local and the like) must never be committed, so git ignores them.
+func TestDotEnvIsIgnoredByGit(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not found")
+	}
+	if _, err := os.Stat(filepath.Join(repoRoot, ".git")); err != nil {
+		t.Skip("not a git checkout")
+	}
+	for _, name := range []string{".env", ".env.local", "local/.env"} {
+		cmd := exec.Command("git", "check-ignore", "-q", "--no-index", name)
+		cmd.Dir = repoRoot
+		if err := cmd.Run(); err != nil {
+			t.Errorf("git does not ignore %s (.gitignore): a developer's secrets could be committed", name)
+		}
+	}
+	cmd := exec.Command("git", "check-ignore", "-q", "--no-index", ".env.template")
+	cmd.Dir = repoRoot
+	if cmd.Run() == nil {
+		t.Errorf(".env.template is ignored by git: it must stay in the repository")
 	}
 }
