@@ -7,6 +7,35 @@ set -euo pipefail
 pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 nats_up() { (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; }
 
+# apt-get needs root: GitHub's runners (and most developers) are not, but have sudo.
+apt_get() {
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get "$@"
+  elif command -v sudo >/dev/null; then
+    sudo -n env DEBIAN_FRONTEND=noninteractive apt-get "$@"
+  else
+    echo "setup: apt-get $* needs root (run make deps as root, or install it yourself)" >&2
+    return 1
+  fi
+}
+
+# provided tells whether what a package gives the tests is there already, installed as that
+# Debian package or otherwise (Ubuntu runners: Chrome and tools preinstalled, PostGIS in the
+# Postgres service container).
+provided() {
+  dpkg -s "$1" >/dev/null 2>&1 && return 0
+  case "$1" in
+  chromium) [ -x /usr/bin/chromium ] ;; # the path tests/browser uses
+  chromium-driver) command -v chromedriver >/dev/null ;;
+  postgresql-*-postgis-*)
+    command -v psql >/dev/null &&
+      [ "$(psql "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}" -tAc \
+        "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'" 2>/dev/null)" = 1 ]
+    ;;
+  *) command -v "$1" >/dev/null ;;
+  esac
+}
+
 if ! pg_up; then
   echo "setup: starting PostgreSQL"
   if command -v pg_ctlcluster >/dev/null; then
@@ -19,19 +48,19 @@ fi
 if ! nats_up; then
   if ! command -v nats-server >/dev/null; then
     echo "setup: installing nats-server"
-    apt-get update -qq && apt-get install -y -qq nats-server >/dev/null
+    apt_get update -qq && apt_get install -y -qq nats-server >/dev/null
   fi
   echo "setup: starting NATS"
   start-stop-daemon --start --oknodo --background --exec "$(command -v nats-server)" -- -a 127.0.0.1 -p 4222 -js -sd /tmp/nats-js
   for _ in $(seq 1 30); do nats_up && break; sleep 1; done
 fi
 
-# Debian packages some tests need (browser tests, PostGIS for the webapp schema).
+# What some tests need (browser tests, PostGIS for the webapp schema), as Debian packages.
 need=()
 for pkg in "$@"; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+  provided "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  apt_get update -qq && apt_get install -y -qq "${need[@]}" >/dev/null
 fi
