@@ -29,7 +29,7 @@ func TestSetupInstallsOnlyWhatIsMissingThroughSudo(t *testing.T) {
 	stub("sudo", `echo "sudo $*" >>`+calls+`; [ "$1" = -n ] && shift; exec "$@"`)
 	stub("apt-get", `echo "apt-get $*" >>`+calls)
 	stub("dpkg", `exit 1`) // no Debian package is installed
-	stub("psql", `echo 1`)  // the server has PostGIS (a service container's)
+	stub("psql", `echo 1`) // the server has PostGIS (a service container's)
 	stub("shellcheck", `exit 0`)
 	stub("unzip", `exit 0`)
 
