@@ -3,6 +3,7 @@ package bundle
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -12,13 +13,18 @@ import (
 	"github.com/lvao/dataplatform/shared/config"
 )
 
-var stdout = os.Stdout
+var stdout io.Writer = os.Stdout
 
 // FromEnv returns the handler of a deployed function: its dependencies
 // are built from the environment on the first request (once per
-// instance). A configuration error answers 500 with the list of problems
-// (names only, never values) and is retried on the next request.
-func FromEnv(name string) http.Handler {
+// instance). A configuration error answers 500 and is retried on the next
+// request; the log line says what is wrong (names only, never values), and
+// so does the answer of a private function. A public one (web) answers
+// without the detail: the configuration, database hosts and users are not
+// for anyone on the Internet.
+func FromEnv(name string) http.Handler { return fromEnv(name, os.LookupEnv, stdout) }
+
+func fromEnv(name string, lookup func(string) (string, bool), stdout io.Writer) http.Handler {
 	f, ok := Lookup(name)
 	if !ok {
 		panic("bundle: unknown function " + name)
@@ -29,14 +35,18 @@ func FromEnv(name string) http.Handler {
 		mu.Lock()
 		if h == nil {
 			ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
-			built, err := buildFromEnv(ctx, f)
+			built, err := buildFromEnv(ctx, f, lookup)
 			cancel()
 			if err != nil {
 				mu.Unlock()
 				slog.New(slog.NewJSONHandler(stdout, nil)).Error("function cannot start", "function", name, "error", err.Error())
+				answer := map[string]any{"error": "function cannot start (see its logs)"}
+				if f.Private {
+					answer["detail"] = err.Error()
+				}
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusInternalServerError)
-				_ = json.NewEncoder(w).Encode(map[string]any{"error": "function cannot start", "detail": err.Error()})
+				_ = json.NewEncoder(w).Encode(answer)
 				return
 			}
 			h = built
@@ -46,12 +56,12 @@ func FromEnv(name string) http.Handler {
 	})
 }
 
-func buildFromEnv(ctx context.Context, f Function) (http.Handler, error) {
-	cfg, err := config.FromEnv()
+func buildFromEnv(ctx context.Context, f Function, lookup func(string) (string, bool)) (http.Handler, error) {
+	cfg, err := config.Load(lookup)
 	if err != nil {
 		return nil, err
 	}
-	d, err := Build(ctx, cfg, Options{Secrets: config.SecretValues(os.LookupEnv)})
+	d, err := Build(ctx, cfg, Options{Secrets: config.SecretValues(lookup)})
 	if err != nil {
 		return nil, err
 	}
