@@ -100,6 +100,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 
+	if *timeout <= 0 || *wait < 0 {
+		fmt.Fprintf(stderr, "triggers %s: --timeout must be positive and --wait not negative (got --timeout %s --wait %s)\n", cmd, *timeout, *wait)
+		return 2
+	}
 	for _, u := range []struct{ flag, value string }{{"--scw-api-url (SCW_API_URL)", *apiURL}, {"--sqs-endpoint (SQS_ENDPOINT)", *sqsEndpoint}} {
 		if p, err := url.Parse(u.value); u.value != "" && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
 			fmt.Fprintf(stderr, "triggers %s: %s: %q is not an http(s):// URL\n", cmd, u.flag, u.value)

@@ -341,3 +341,19 @@ func TestHelpAndBadURLs(t *testing.T) {
 		t.Errorf("bad usage still called the API: %v", calls)
 	}
 }
+
+// A --timeout that is not positive, or a negative --wait, would give up
+// before the first request ("context deadline exceeded", exit 1): bad usage.
+func TestNonPositiveTimeoutIsBadUsage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, args := range [][]string{{"plan", "--timeout", "0"}, {"check", "--timeout", "-1s"}, {"check", "--wait", "-5m"}} {
+		code, _, errOut := b.run(t, args...)
+		if code != 2 || !strings.Contains(errOut, args[1]) || strings.Contains(errOut, "deadline") {
+			t.Errorf("%v: exit %d, %s", args, code, errOut)
+		}
+	}
+	if calls := b.fake.Calls(); len(calls) != 0 {
+		t.Errorf("bad usage still called the API: %v", calls)
+	}
+}
