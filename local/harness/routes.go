@@ -39,6 +39,10 @@ func (p *Platform) routes(mux *http.ServeMux) {
 func (p *Platform) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "LVAO local harness on %s\n\nFunctions (X-Auth-Token on private ones):\n", p.URL)
+	width := 0
+	for _, f := range p.Functions {
+		width = max(width, len(f.Name))
+	}
 	for _, f := range p.Functions {
 		var notes []string
 		if f.Private {
@@ -51,7 +55,7 @@ func (p *Platform) Summary() string {
 		if len(f.Queues) > 0 {
 			notes = append(notes, "queue")
 		}
-		fmt.Fprintf(&b, "  %-14s %s%s  (%s)\n", f.Name, p.URL, FunctionPath(f.Name), strings.Join(notes, ", "))
+		fmt.Fprintf(&b, "  %-*s %s%s  (%s)\n", width, f.Name, p.URL, FunctionPath(f.Name), strings.Join(notes, ", "))
 	}
 	for _, f := range p.Functions {
 		if f.Name == "web" {
