@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"net"
 	"strings"
 	"testing"
 
@@ -26,5 +27,27 @@ func TestSummaryAlignsFunctionURLs(t *testing.T) {
 	}
 	if col < 0 {
 		t.Fatalf("no function line:\n%s", p.Summary())
+	}
+}
+
+// --addr :8080 or 0.0.0.0:8080 listens everywhere, but the URLs printed
+// (and given to the functions: S3_ENDPOINT, COORDINATOR_URL) must be ones a
+// browser and a client can open: http://[::]:8080 is not.
+func TestListenURLOfAnUnspecifiedAddressIsLoopback(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"0.0.0.0:8080":   "http://127.0.0.1:8080",
+		"[::]:8080":      "http://127.0.0.1:8080",
+		"127.0.0.1:8080": "http://127.0.0.1:8080",
+		"[::1]:8080":     "http://[::1]:8080",
+		"10.0.0.2:9000":  "http://10.0.0.2:9000",
+	} {
+		addr, err := net.ResolveTCPAddr("tcp", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := listenURL(addr); got != want {
+			t.Errorf("listenURL(%s) = %s, want %s", in, got, want)
+		}
 	}
 }

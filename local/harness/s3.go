@@ -74,7 +74,7 @@ func (p *Platform) startS3(main *net.TCPAddr) error {
 		return fmt.Errorf("error listening on %s for the embedded S3 (--s3-addr): %w", addr, err)
 	}
 	p.EmbeddedS3, p.S3Dir = true, p.cfg.S3Dir
-	p.S3Endpoint = "http://" + ln.Addr().String()
+	p.S3Endpoint = listenURL(ln.Addr())
 	p.s3server = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	p.wg.Add(1)
 	go func() {
