@@ -27,7 +27,15 @@ func FromEnv(name string) http.Handler { return fromEnv(name, os.LookupEnv, stdo
 func fromEnv(name string, lookup func(string) (string, bool), stdout io.Writer) http.Handler {
 	f, ok := Lookup(name)
 	if !ok {
-		panic("bundle: unknown function " + name)
+		// A panic here would be in the package's init: a stack trace and
+		// every request failing. Say what to do instead.
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			slog.New(slog.NewJSONHandler(stdout, nil)).Error("function cannot start", "function", name,
+				"error", "no function "+name+" in shared/bundle (Functions): add it there, as serverless.yml names it")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			_ = json.NewEncoder(w).Encode(map[string]any{"error": "function cannot start (see its logs)"})
+		})
 	}
 	var mu sync.Mutex
 	var h http.Handler

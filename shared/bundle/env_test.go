@@ -47,3 +47,18 @@ func TestFunctionThatCannotStartTellsOnlyItsLogsWhenPublic(t *testing.T) {
 		}
 	}
 }
+
+// A function added to serverless.yml and functions/ but not to Functions:
+// its instance answers 500 naming what to do, instead of panicking in its
+// package's init (a Go stack trace in the logs, every request failing).
+func TestFunctionNotInTheBundleAnswersInsteadOfPanicking(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	h := fromEnv("nosuch", func(string) (string, bool) { return "", false }, &logs)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", nil))
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(logs.String(), `nosuch`) ||
+		!strings.Contains(logs.String(), "shared/bundle") {
+		t.Fatalf("status %d, body %s, log %s", rec.Code, rec.Body.String(), logs.String())
+	}
+}

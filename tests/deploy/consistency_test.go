@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/lvao/dataplatform/shared/bundle"
 	"github.com/lvao/dataplatform/triggers/topology"
 )
 
@@ -287,4 +288,36 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Every function serverless.yml declares is one of shared/bundle's, and its handler's folder
+// serves that one (bundle.FromEnv("<name>")): the harness mounts the bundle's function of
+// that name, Scaleway builds the folder, so both run the same code; a name the bundle lacks
+// deploys a function that cannot start.
+func TestFunctionsAreInTheBundle(t *testing.T) {
+	t.Parallel()
+	raw := rawServerless(t)
+	fromEnv := regexp.MustCompile(`bundle\.FromEnv\("([^"]*)"\)`)
+	for _, name := range sortedKeys(raw.Functions) {
+		fn := raw.Functions[name]
+		if _, ok := bundle.Lookup(name); !ok {
+			t.Errorf("serverless.yml: functions.%s: no function %q in shared/bundle (Functions)", name, name)
+		}
+		m := handlerRe.FindStringSubmatch(fn.Handler)
+		if m == nil {
+			continue // TestFunctionsHaveHandlers reports it
+		}
+		files, _ := filepath.Glob(filepath.Join(repoRoot, filepath.FromSlash(m[1]), "*.go"))
+		served := ""
+		for _, f := range files {
+			if src, err := os.ReadFile(f); err == nil && !strings.HasSuffix(f, "_test.go") {
+				if sm := fromEnv.FindSubmatch(src); sm != nil {
+					served = string(sm[1])
+				}
+			}
+		}
+		if served != name {
+			t.Errorf("serverless.yml: functions.%s.handler %s: its folder serves bundle.FromEnv(%q), want %q", name, fn.Handler, served, name)
+		}
+	}
 }
