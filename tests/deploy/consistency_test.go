@@ -130,6 +130,15 @@ func TestFunctionLimits(t *testing.T) {
 		if len(fn.Events) > 0 && fn.Privacy != "private" {
 			t.Errorf("%s.privacy = %q: a function fired by a trigger must be private", field, fn.Privacy)
 		}
+		// A task function's runtime ends an attempt cleanly at FUNCTION_TIMEOUT, before the
+		// platform kills it at `timeout`. YAML merges (<<: *task) are shallow: a function that
+		// sets its own `env` must repeat FUNCTION_TIMEOUT, or it falls back to 15m.
+		if bundle.TaskFunctions()[name] {
+			ft, err := time.ParseDuration(fn.Env["FUNCTION_TIMEOUT"])
+			if d, _ := time.ParseDuration(fn.Timeout); err != nil || ft != d {
+				t.Errorf("%s.env.FUNCTION_TIMEOUT = %q, want the function's timeout %s", field, fn.Env["FUNCTION_TIMEOUT"], fn.Timeout)
+			}
+		}
 	}
 }
 
