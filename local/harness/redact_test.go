@@ -3,6 +3,8 @@ package harness
 import (
 	"strings"
 	"testing"
+
+	"github.com/lvao/dataplatform/shared/config"
 )
 
 // The harness prints DATABASE_URL (the start summary, also served at /) and
@@ -20,6 +22,20 @@ func TestRedactURLMasksEveryFormOfPassword(t *testing.T) {
 		got := RedactURL(tt.in)
 		if got != tt.want || strings.Contains(got, "s3cr3t") || strings.Contains(got, "ss@") {
 			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// Secret values are masked in task logs wherever they appear. The harness's
+// own defaults for secret variables must not be ordinary words: with an
+// S3_ACCESS_KEY of "local", every "localhost" and "lvao-local-logs" in a
+// task's log read "***host" and "lvao-***-logs".
+func TestHarnessDefaultSecretsDoNotMaskOrdinaryText(t *testing.T) {
+	t.Parallel()
+	text := "GET http://localhost:8080/local/x: 404; bucket lvao-local-logs, stage local, secret-key rotation, postgres"
+	for _, v := range config.SecretValues(MapEnv(Defaults())) {
+		if strings.Contains(text, v) {
+			t.Errorf("the default secret value %q masks ordinary log text: %q", v, text)
 		}
 	}
 }
