@@ -227,12 +227,42 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 	return c, nil
 }
 
-// SecretValues returns the non-empty values of secret variables, for masking.
+// SecretValues returns the values of secret variables, for masking: each
+// whole value and the secrets inside it (each token of a comma-separated
+// list, each hash of WEB_USERS, a database URL's password), as Airflow's
+// masker masks a connection's password on its own. Values shorter than 4
+// characters are left out (masking them would destroy the log).
 func SecretValues(lookup func(string) (string, bool)) []string {
 	var out []string
-	for _, name := range Secret {
-		if v, ok := lookup(name); ok && len(v) >= 4 {
+	add := func(v string) {
+		if v = strings.TrimSpace(v); len(v) >= 4 {
 			out = append(out, v)
+		}
+	}
+	for _, name := range Secret {
+		v, ok := lookup(name)
+		if !ok {
+			continue
+		}
+		add(v)
+		switch name {
+		case "API_TOKENS":
+			for _, t := range strings.Split(v, ",") {
+				add(t)
+			}
+		case "WEB_USERS": // user:hash: the user names are not secret
+			for _, entry := range strings.Split(v, ",") {
+				if _, hash, ok := strings.Cut(entry, ":"); ok {
+					add(hash)
+				}
+			}
+		case "DATABASE_URL", "WEBAPP_DATABASE_URL", "WAREHOUSE_DATABASE_URL":
+			if u, err := url.Parse(strings.TrimSpace(v)); err == nil {
+				if pw, ok := u.User.Password(); ok {
+					add(pw)
+				}
+				add(u.Query().Get("password"))
+			}
 		}
 	}
 	return out

@@ -128,3 +128,34 @@ func TestLoadRejectsInvalidBucketNames(t *testing.T) {
 		t.Errorf("LOGS_BUCKET=my_logs: %v", err)
 	}
 }
+
+// A secret variable may hold several secrets: each token of API_TOKENS,
+// each user's hash of WEB_USERS, the password inside a database URL. Each is
+// masked on its own, as Airflow's masker masks a connection's password: a
+// log line showing one token, or the password alone, shows "***".
+func TestSecretValuesIncludeEachPartOfASecret(t *testing.T) {
+	t.Parallel()
+	got := SecretValues(lookup(map[string]string{
+		"API_TOKENS":          "tok-aaaa, tok-bbbb",
+		"WEB_USERS":           "admin:$2a$10$hashhashhash,bob:$2a$10$otherhash",
+		"DATABASE_URL":        "postgres://lvao:pw-s3cr3t@db.internal:5432/lvao?sslmode=require",
+		"WEBAPP_DATABASE_URL": "postgres://app@db/app?password=qp-s3cr3t",
+		"S3_SECRET_KEY":       "s3-secret-value",
+		"STAGE":               "prod",
+	}))
+	set := map[string]bool{}
+	for _, v := range got {
+		set[v] = true
+	}
+	for _, want := range []string{"tok-aaaa", "tok-bbbb", "$2a$10$hashhashhash", "$2a$10$otherhash", "pw-s3cr3t", "qp-s3cr3t",
+		"s3-secret-value", "postgres://lvao:pw-s3cr3t@db.internal:5432/lvao?sslmode=require", "tok-aaaa, tok-bbbb"} {
+		if !set[want] {
+			t.Errorf("SecretValues lacks %q: %q", want, got)
+		}
+	}
+	for _, not := range []string{"prod", "admin", "bob", "lvao", "db.internal"} {
+		if set[not] {
+			t.Errorf("SecretValues masks %q, which is not a secret: %q", not, got)
+		}
+	}
+}
