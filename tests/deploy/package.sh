@@ -83,6 +83,13 @@ if grep -rlE --include='*.go' '^package main$' "$src" >"$work/mains"; then
 fi
 
 # 3. The module and its dependencies stay buildable by the runtime's Go (no go line above it).
+#    runtime_go and build_toolchain above follow serverless.yml's provider.runtime: say so
+#    when it changed, rather than check against another Go.
+sls print --stage "$stage" --format json >"$work/print.json" 2>"$work/print.log" ||
+  { cat "$work/print.log" >&2; fail "serverless print --stage $stage failed"; }
+runtime="$(node -e 'const c = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log((c.provider || {}).runtime || "")' <"$work/print.json")"
+[ "$runtime" = "go${runtime_go/./}" ] ||
+  fail "serverless.yml provider.runtime is \"$runtime\" but this script checks and builds for go$runtime_go: update runtime_go and build_toolchain here (and the Go of .github/workflows)"
 cd "$src"
 module="$(awk '$1 == "module" { print $2; exit }' go.mod)"
 too_new="$(GOFLAGS=-mod=mod go mod graph | awk '{ print $2 }' | grep '^go@' | sed 's/^go@//' | sort -uV |
@@ -90,9 +97,8 @@ too_new="$(GOFLAGS=-mod=mod go mod graph | awk '{ print $2 }' | grep '^go@' | se
 [ -z "$too_new" ] || fail "go lines newer than the go$runtime_go runtime in the module graph: $too_new"
 
 # 4. One generated main per function, as the platform does, then one build of them all.
-sls print --stage "$stage" --format json 2>/dev/null |
-  node -e 'const c = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    for (const [name, f] of Object.entries(c.functions || {})) console.log(name + " " + f.handler);' >"$work/handlers"
+node -e 'const c = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    for (const [name, f] of Object.entries(c.functions || {})) console.log(name + " " + f.handler);' <"$work/print.json" >"$work/handlers"
 [ -s "$work/handlers" ] || fail "serverless.yml declares no function"
 while read -r name handler; do
   dir="${handler%/Handle}"
