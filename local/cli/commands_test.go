@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lvao/dataplatform/local/harness"
 )
 
 func TestHelpOfEveryCommand(t *testing.T) {
@@ -80,5 +83,19 @@ func TestInvokeCoordinatorTick(t *testing.T) {
 	}
 	if r := run(t, "invoke", "no-such-function"); r.code != ExitBadInput {
 		t.Fatalf("unknown function: exit %d stderr %q", r.code, r.stderr)
+	}
+}
+
+// An unknown function is bad input, said at once: before the harness
+// starts, so not hidden behind a database that is down (it answered exit 1
+// "error connecting to the local database").
+func TestInvokeUnknownFunctionNeedsNoDatabase(t *testing.T) {
+	t.Parallel()
+	var out, errb strings.Builder
+	m := &Main{Env: harness.MapEnv(map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"}),
+		Stdout: &out, Stderr: &errb}
+	code := m.Run(context.Background(), []string{"invoke", "no-such-function", "--s3-dir", t.TempDir()})
+	if code != ExitBadInput || !strings.Contains(errb.String(), `unknown function "no-such-function"`) || !strings.Contains(errb.String(), "noop") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 }

@@ -6,9 +6,12 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/lvao/dataplatform/local/harness"
+	"github.com/lvao/dataplatform/shared/bundle"
 )
 
 // invoke sends one request to a function through the emulation, in-process,
@@ -29,6 +32,11 @@ func (m *Main) invoke(ctx context.Context, args []string) int {
 	body, err := readData(data)
 	if err != nil {
 		return m.badInput("--data: %s", oneLine(err.Error()))
+	}
+	// The function first: an unknown one is bad input, whatever the
+	// state of the database the harness would connect to.
+	if names, err := mountable(pf.serverless, m.Env); err == nil && !slices.Contains(names, pos[0]) {
+		return m.badInput("unknown function %q (mounted: %s)", pos[0], strings.Join(names, ", "))
 	}
 	cfg := pf.config(m)
 	cfg.Tick = -1 // one request: no background work of the harness's own
@@ -56,6 +64,30 @@ func (m *Main) invoke(ctx context.Context, args []string) int {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// mountable lists the functions the harness would mount: those of
+// serverless.yml the bundle knows, sorted.
+func mountable(serverless string, env harness.Env) ([]string, error) {
+	if serverless == "" {
+		p, err := harness.FindServerless(".")
+		if err != nil {
+			return nil, err
+		}
+		serverless = p
+	}
+	specs, _, err := harness.LoadServerless(serverless, env)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, s := range specs {
+		if _, ok := bundle.Lookup(s.Name); ok {
+			names = append(names, s.Name)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
 }
 
 func readData(data string) ([]byte, error) {
