@@ -2,11 +2,15 @@ package deploy_test
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // actionlint accepts every GitHub workflow. actionlint is built from the module proxy at the
@@ -46,5 +50,40 @@ func TestWorkflowsPassActionlint(t *testing.T) {
 	out, err := lint.CombinedOutput()
 	if err != nil {
 		t.Errorf("actionlint: %v\n%s", err, out)
+	}
+}
+
+// When the tests hang, `go test -timeout` (the Makefile's TEST_TIMEOUT) must fire before
+// GitHub kills the CI job: it prints the stuck goroutines, a killed job prints nothing.
+func TestCIJobOutlastsTheTestTimeout(t *testing.T) {
+	t.Parallel()
+	mk, err := os.ReadFile(filepath.Join(repoRoot, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^TEST_TIMEOUT \?= (\S+)$`).FindSubmatch(mk)
+	if m == nil {
+		t.Fatal("Makefile: no TEST_TIMEOUT ?= …")
+	}
+	testTimeout, err := time.ParseDuration(string(m[1]))
+	if err != nil {
+		t.Fatalf("Makefile: TEST_TIMEOUT %s: %v", m[1], err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			TimeoutMinutes int `yaml:"timeout-minutes"`
+		} `yaml:"jobs"`
+	}
+	data, err := os.ReadFile(filepath.Join(repoRoot, ".github", "workflows", "ci.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		t.Fatal(err)
+	}
+	job := time.Duration(wf.Jobs["test"].TimeoutMinutes) * time.Minute
+	// The job also installs Node packages, starts NATS and builds before testing.
+	if job < testTimeout+10*time.Minute {
+		t.Errorf("ci.yml jobs.test.timeout-minutes is %s, want at least TEST_TIMEOUT (%s) + 10m", job, testTimeout)
 	}
 }
