@@ -25,7 +25,7 @@ type ClearParams struct {
 func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
 	var cleared []string
 	var ev evaluation
-	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+	err := e.inTxRetried(ctx, func(tx *store.Tx) error {
 		cleared, ev = nil, evaluation{}
 		run, err := lockRun(ctx, tx, p.DagID, p.RunID)
 		if err != nil {
@@ -54,13 +54,17 @@ func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
 			return nil
 		}
 		now := e.now()
-		for _, id := range ids {
-			if err := tx.TaskAttemptAbort(ctx, run.PK, id, string(planner.StateFailed), now, "cleared while running"); err != nil {
-				return err
-			}
-			if err := tx.TaskInstanceReset(ctx, run.PK, id, c.spec.Policy(c.spec.Task(id)).Retries); err != nil {
-				return err
-			}
+		retries := make([]int, len(ids))
+		for i, id := range ids {
+			retries[i] = c.spec.Policy(c.spec.Task(id)).Retries
+		}
+		// The task instances before their attempts, as a completion locks
+		// them: a completing attempt is waited for, not deadlocked with.
+		if err := tx.TaskInstanceReset(ctx, run.PK, ids, retries); err != nil {
+			return err
+		}
+		if err := tx.TaskAttemptAbort(ctx, run.PK, ids, string(planner.StateFailed), now, "cleared while running"); err != nil {
+			return err
 		}
 		cleared = ids
 		if run.State != string(planner.RunRunning) {
@@ -93,7 +97,8 @@ func (e *Engine) Mark(ctx context.Context, dagID, runID, taskID, state string) e
 		return inputErrorf("new_state must be success or failed, got %q", state)
 	}
 	var ev evaluation
-	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+	err := e.inTxRetried(ctx, func(tx *store.Tx) error {
+		ev = evaluation{}
 		run, err := lockRun(ctx, tx, dagID, runID)
 		if err != nil {
 			return err
@@ -106,10 +111,11 @@ func (e *Engine) Mark(ctx context.Context, dagID, runID, taskID, state string) e
 			return fmt.Errorf("task %q of DAG %s: %w", taskID, dagID, ErrNotFound)
 		}
 		now := e.now()
-		if err := tx.TaskAttemptAbort(ctx, run.PK, taskID, state, now, "marked "+state+" while running"); err != nil {
+		// The task instance before its attempt, as a completion locks them.
+		if err := tx.TaskInstanceMark(ctx, run.PK, taskID, state, now); err != nil {
 			return err
 		}
-		if err := tx.TaskInstanceMark(ctx, run.PK, taskID, state, now); err != nil {
+		if err := tx.TaskAttemptAbort(ctx, run.PK, []string{taskID}, state, now, "marked "+state+" while running"); err != nil {
 			return err
 		}
 		ev, err = e.evaluateRun(ctx, tx, &run)
@@ -125,6 +131,18 @@ func (e *Engine) Mark(ctx context.Context, dagID, runID, taskID, state string) e
 		return e.startQueuedRuns(ctx, dagID)
 	}
 	return nil
+}
+
+// inTxRetried runs fn in a transaction, again on a deadlock (a clear of
+// several tasks against a batch of claims or successes locking the same
+// task instances in another order): fn must start afresh each time.
+func (e *Engine) inTxRetried(ctx context.Context, fn func(*store.Tx) error) error {
+	for try := 0; ; try++ {
+		err := e.cfg.Store.InTx(ctx, fn)
+		if err == nil || !store.IsRetryable(err) || try >= 5 {
+			return err
+		}
+	}
 }
 
 // RunDoc is the run document of the API and of `local dag run --json`.

@@ -245,9 +245,14 @@ func (t *Tx) TaskInstanceRequeueStale(ctx context.Context, olderThan, now time.T
 	})
 }
 
-// TaskInstanceReset clears a task for a new try with retries more tries.
-func (t *Tx) TaskInstanceReset(ctx context.Context, runPK int64, taskID string, retries int) error {
-	_, err := t.tx.Exec(ctx, q("TaskInstanceReset"), runPK, taskID, retries+1)
+// TaskInstanceReset clears tasks for a new try, each with its retries
+// (retries[i] for taskIDs[i]) more tries, in one statement.
+func (t *Tx) TaskInstanceReset(ctx context.Context, runPK int64, taskIDs []string, retries []int) error {
+	tries := make([]int32, len(retries))
+	for i, r := range retries {
+		tries[i] = int32(r + 1)
+	}
+	_, err := t.tx.Exec(ctx, q("TaskInstanceReset"), runPK, taskIDs, tries)
 	return err
 }
 
@@ -257,9 +262,10 @@ func (t *Tx) TaskInstanceMark(ctx context.Context, runPK int64, taskID, state st
 	return err
 }
 
-// TaskAttemptAbort ends a running attempt that was marked or cleared.
-func (t *Tx) TaskAttemptAbort(ctx context.Context, runPK int64, taskID, state string, now time.Time, reason string) error {
-	_, err := t.tx.Exec(ctx, q("TaskAttemptAbort"), runPK, taskID, now, reason, state)
+// TaskAttemptAbort ends the running attempts of tasks that were marked or
+// cleared.
+func (t *Tx) TaskAttemptAbort(ctx context.Context, runPK int64, taskIDs []string, state string, now time.Time, reason string) error {
+	_, err := t.tx.Exec(ctx, q("TaskAttemptAbort"), runPK, taskIDs, now, reason, state)
 	return err
 }
 

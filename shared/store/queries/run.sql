@@ -31,9 +31,14 @@ SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_int
 FROM dag_run WHERE dag_id = $1 AND run_id = $2;
 
 -- name: RunLock
+-- FOR NO KEY UPDATE, as every lock of a run: it excludes the other holders
+-- but not the KEY SHARE lock Postgres takes to check task_instance's
+-- foreign key when a transaction updates a task instance a second time (a
+-- failed attempt retried at once). With FOR UPDATE, a clear waiting for
+-- that task instance while holding its run deadlocked with the completion.
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
        data_interval_end, conf, params, queued_at, started_at, ended_at
-FROM dag_run WHERE id = $1 FOR UPDATE;
+FROM dag_run WHERE id = $1 FOR NO KEY UPDATE;
 
 -- name: RunLockActiveMany
 -- Running runs with no task queued, running or waiting for a retry, or
@@ -46,7 +51,7 @@ FROM dag_run r WHERE state = 'running'
                    AND t.state IN ('queued', 'running', 'up_for_retry', 'scheduled'))
        OR EXISTS (SELECT 1 FROM task_instance t WHERE t.run_pk = r.id AND t.pending))
 ORDER BY id LIMIT $1
-FOR UPDATE SKIP LOCKED;
+FOR NO KEY UPDATE SKIP LOCKED;
 
 -- name: RunList
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
@@ -67,7 +72,7 @@ SELECT count(*) FROM dag_run WHERE dag_id = $1 AND state IN ('queued', 'running'
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
        data_interval_end, conf, params, queued_at, started_at, ended_at
 FROM dag_run WHERE dag_id = $1 AND state = 'queued'
-ORDER BY logical_date, id LIMIT $2 FOR UPDATE;
+ORDER BY logical_date, id LIMIT $2 FOR NO KEY UPDATE;
 
 -- name: RunDagsWithQueued
 SELECT DISTINCT dag_id FROM dag_run WHERE state = 'queued';

@@ -114,11 +114,14 @@ FROM stale WHERE t.run_pk = stale.run_pk AND t.task_id = stale.task_id
 RETURNING t.dag_id, t.run_id, t.task_id, t.function, t.try_number;
 
 -- name: TaskInstanceReset
--- Clear: back to none for a new try, with its retries again.
-UPDATE task_instance
-SET state = 'none', max_tries = try_number + $3, queued_at = NULL, started_at = NULL, ended_at = NULL,
+-- Clear: back to none for a new try, with its retries again ($2 and $3
+-- pair up: a task and its tries). One statement for all the tasks: a clear
+-- of many tasks holds their rows for the shortest time.
+UPDATE task_instance t
+SET state = 'none', max_tries = t.try_number + d.tries, queued_at = NULL, started_at = NULL, ended_at = NULL,
     next_retry_at = NULL, lease_expires_at = NULL, result = NULL, error = NULL, pending = false
-WHERE run_pk = $1 AND task_id = $2;
+FROM unnest($2::text[], $3::int[]) AS d(task_id, tries)
+WHERE t.run_pk = $1 AND t.task_id = d.task_id;
 
 -- name: TaskInstanceMark
 UPDATE task_instance
@@ -127,10 +130,11 @@ SET state = $3, ended_at = $4, lease_expires_at = NULL, next_retry_at = NULL,
 WHERE run_pk = $1 AND task_id = $2;
 
 -- name: TaskAttemptAbort
--- An attempt whose task was marked or cleared while it ran: it ends in the
--- state given ($5: the state marked, failed when cleared), with the reason.
+-- Attempts whose tasks ($2) were marked or cleared while they ran: they end
+-- in the state given ($5: the state marked, failed when cleared), with the
+-- reason.
 UPDATE task_attempt SET state = $5, ended_at = $3, error = $4, completions = completions + 1
-WHERE run_pk = $1 AND task_id = $2 AND state = 'running';
+WHERE run_pk = $1 AND task_id = ANY($2::text[]) AND state = 'running';
 
 -- name: TaskAttemptList
 SELECT try_number, state, started_at, ended_at, error, request_id, log_key, completions
