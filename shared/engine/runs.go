@@ -114,8 +114,8 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 	}
 	logical = logical.UTC().Truncate(time.Microsecond)
 	iv, err := spec.ManualInterval(logical)
-	if err != nil {
-		return run, false, &InputError{Msg: fmt.Sprintf("DAG %s: %v", p.DagID, err)}
+	if err != nil { // a cron without a tick before logical: nothing to infer
+		iv = dag.Interval{Start: logical, End: logical}
 	}
 	if !p.SkipIfQueued && !p.IgnorePause {
 		return e.triggerAlone(ctx, spec, logical, iv, p.Conf)
