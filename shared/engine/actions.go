@@ -91,14 +91,18 @@ func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
 
 // Mark sets a task's state to success or failed by hand; a running
 // attempt is abandoned (its completion will be ignored, its heartbeat
-// stops it) and downstream tasks follow their trigger rules.
+// stops it). As Airflow's set_task_instance_state (the API's PATCH of a
+// task instance), its downstream tasks that are failed or upstream_failed
+// are cleared, so marking a failed task success resumes the pipeline; the
+// others follow their trigger rules.
 func (e *Engine) Mark(ctx context.Context, dagID, runID, taskID, state string) error {
 	if state != string(planner.StateSuccess) && state != string(planner.StateFailed) {
 		return inputErrorf("new_state must be success or failed, got %q", state)
 	}
 	var ev evaluation
+	var requeued bool
 	err := e.inTxRetried(ctx, func(tx *store.Tx) error {
-		ev = evaluation{}
+		ev, requeued = evaluation{}, false
 		run, err := lockRun(ctx, tx, dagID, runID)
 		if err != nil {
 			return err
@@ -118,6 +122,16 @@ func (e *Engine) Mark(ctx context.Context, dagID, runID, taskID, state string) e
 		if err := tx.TaskAttemptAbort(ctx, run.PK, []string{taskID}, state, now, "marked "+state+" while running"); err != nil {
 			return err
 		}
+		resumed, err := e.clearFailedDownstream(ctx, tx, &run, c, taskID)
+		if err != nil {
+			return err
+		}
+		if resumed && run.State != string(planner.RunRunning) {
+			// Back in line, as after a clear: the run starts again
+			// within max_active_runs.
+			requeued = true
+			return tx.RunSetState(ctx, run.PK, string(planner.RunQueued), now)
+		}
 		ev, err = e.evaluateRun(ctx, tx, &run)
 		return err
 	})
@@ -127,10 +141,36 @@ func (e *Engine) Mark(ctx context.Context, dagID, runID, taskID, state string) e
 	if err := e.afterCommit(ctx, ev); err != nil {
 		return err
 	}
-	if ev.finished {
+	if ev.finished || requeued {
 		return e.startQueuedRuns(ctx, dagID)
 	}
 	return nil
+}
+
+// clearFailedDownstream resets the downstream tasks of taskID that are
+// failed or upstream_failed for a new try (Airflow's clear with
+// only_failed, as set_task_instance_state does), and tells whether any was.
+func (e *Engine) clearFailedDownstream(ctx context.Context, tx *store.Tx, run *store.Run, c *compiled, taskID string) (bool, error) {
+	down := map[string]bool{}
+	for _, id := range c.graph.WithDescendants([]string{taskID}) {
+		down[id] = id != taskID
+	}
+	tis, err := tx.TaskInstanceListByRun(ctx, run.PK)
+	if err != nil {
+		return false, err
+	}
+	var ids []string
+	var retries []int
+	for _, ti := range tis {
+		if down[ti.TaskID] && (ti.State == string(planner.StateFailed) || ti.State == string(planner.StateUpstreamFailed)) {
+			ids = append(ids, ti.TaskID)
+			retries = append(retries, c.spec.Policy(c.spec.Task(ti.TaskID)).Retries)
+		}
+	}
+	if len(ids) == 0 {
+		return false, nil
+	}
+	return true, tx.TaskInstanceReset(ctx, run.PK, ids, retries)
 }
 
 // inTxRetried runs fn in a transaction, again on a deadlock (a clear of
