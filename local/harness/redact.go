@@ -1,23 +1,10 @@
 package harness
 
-import "regexp"
-
-// passwordPattern finds the password of a connection URL in an error, so a
-// harness message never prints a secret from DATABASE_URL: up to the last
-// '@' of the authority (Go's url.Parse reads a password that holds '@'
-// that way too).
-var passwordPattern = regexp.MustCompile(`(://[^:/@\s]+:)[^/\s]*@`)
-
-// passwordParam finds a password given as a parameter: a URL's
-// ?password=… (libpq and pgx accept it) or a key=value DSN's password=….
-var passwordParam = regexp.MustCompile(`((?:^|[?&\s])password=)[^&\s]*`)
+import "github.com/lvao/dataplatform/shared/config"
 
 func redact(err error) string {
-	return RedactURL(err.Error())
+	return config.RedactURL(err.Error())
 }
 
-// RedactURL masks the password of any URL or DSN in s.
-func RedactURL(s string) string {
-	s = passwordPattern.ReplaceAllString(s, "${1}***@")
-	return passwordParam.ReplaceAllString(s, "${1}***")
-}
+// RedactURL masks the password of any URL or DSN in s (config.RedactURL).
+func RedactURL(s string) string { return config.RedactURL(s) }

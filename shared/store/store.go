@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/lvao/dataplatform/shared/config"
 	"io/fs"
 	"log/slog"
 	"regexp"
@@ -155,11 +156,7 @@ func (s *Store) Migrate(ctx context.Context, logger *slog.Logger, direction stri
 }
 
 // redact removes connection-string passwords from driver errors.
-var passwordPattern = regexp.MustCompile(`(://[^:/@\s]+:)[^@\s]+@`)
-
-func redact(err error) string {
-	return passwordPattern.ReplaceAllString(err.Error(), "${1}***@")
-}
+func redact(err error) string { return config.RedactURL(err.Error()) }
 
 // Tx is a transaction with the store's queries.
 type Tx struct{ tx pgx.Tx }
