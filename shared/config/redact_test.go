@@ -15,7 +15,7 @@ func TestRedactURL(t *testing.T) {
 		`failed to connect to "postgres://u:p@ss@h/db": refused`: `failed to connect to "postgres://u:***@h/db": refused`,
 		"postgres://u@h/db?password=s3cr3t&sslmode=disable":      "postgres://u@h/db?password=***&sslmode=disable",
 		"host=h user=u password=s3cr3t dbname=db":                "host=h user=u password=*** dbname=db",
-		"postgres://u@h/db":                                      "postgres://u@h/db",
+		"postgres://u@h/db": "postgres://u@h/db",
 	} {
 		if got := config.RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
