@@ -387,3 +387,44 @@ func TestMarkRunningTaskSuccess(t *testing.T) {
 		t.Errorf("x's attempt: %s %q completions %d, want success, the reason, 1", state, reason, completions)
 	}
 }
+
+// As Airflow's scheduler (it does not examine a paused DAG's runs): after
+// a pause, the attempt running goes on, but no task of the run starts —
+// its message is answered without a claim, the tick does not republish it
+// — until the unpause republishes it. A run triggered with IgnorePause
+// (`local dag run`) goes on.
+func TestPauseHoldsARunningRunUntilTheUnpause(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Now().UTC()}
+	b := setup(t, bundleOpts{clock: clk, dags: []string{"dag_id: ph\ntasks: [{id: a, function: noop}, {id: b, function: noop, depends_on: [a]}]\n"}})
+	ctx := context.Background()
+	run := b.trigger("ph", nil)
+	if err := b.eng.SetPaused(ctx, "ph", true); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Second)
+	kept, _, err := b.eng.Trigger(ctx, engine.TriggerParams{DagID: "ph", IgnorePause: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.pump()
+	if got := states(b.doc("ph", run.RunID)); got["a"] != "queued" || got["b"] != "none" {
+		t.Fatalf("paused: tasks %v, want a still queued", got)
+	}
+	if d := b.doc("ph", kept.RunID); d.State != "success" {
+		t.Fatalf("the IgnorePause run: %s %v", d.State, states(d))
+	}
+	// The tick republishes tasks queued too long, not a paused DAG's.
+	clk.Add(time.Hour)
+	b.tick()
+	if n := b.pump(); n != 0 {
+		t.Fatalf("the tick republished %d messages of a paused DAG", n)
+	}
+	if err := b.eng.SetPaused(ctx, "ph", false); err != nil {
+		t.Fatal(err)
+	}
+	b.pump()
+	if d := b.doc("ph", run.RunID); d.State != "success" || d.Tasks[0].TryNumber != 1 {
+		t.Fatalf("after the unpause: %s %+v", d.State, d.Tasks)
+	}
+}

@@ -33,6 +33,8 @@ type createRunParams struct {
 	interval dag.Interval
 	conf     map[string]any
 	runID    string // default RunID(runType, logical)
+	// ignorePause: the run goes on while its DAG is paused.
+	ignorePause bool
 }
 
 // createRun inserts a queued run with its task instances (state none);
@@ -77,7 +79,7 @@ func (e *Engine) runInsert(spec *dag.Spec, hash string, p createRunParams) (*sto
 	return &store.RunInsertParams{
 		DagID: spec.DagID, RunID: p.runID, RunType: p.runType, VersionHash: hash,
 		LogicalDate: p.logical, DataIntervalStart: p.interval.Start, DataIntervalEnd: p.interval.End,
-		Conf: confJSON, Params: paramsJSON, Now: e.now(), Tasks: seeds,
+		Conf: confJSON, Params: paramsJSON, Now: e.now(), Tasks: seeds, IgnorePause: p.ignorePause,
 	}, nil
 }
 
@@ -130,7 +132,7 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 				return err
 			}
 		}
-		r, ok, dagPaused, err := e.createRun(ctx, tx, spec, spec.Hash(), createRunParams{runType: RunTypeManual, logical: logical, interval: iv, conf: p.Conf})
+		r, ok, dagPaused, err := e.createRun(ctx, tx, spec, spec.Hash(), createRunParams{runType: RunTypeManual, logical: logical, interval: iv, conf: p.Conf, ignorePause: p.IgnorePause})
 		if err != nil {
 			return err
 		}
@@ -240,7 +242,12 @@ func (e *Engine) Backfill(ctx context.Context, dagID string, from, to time.Time)
 	return created, e.startQueuedRuns(ctx, dagID)
 }
 
-// SetPaused pauses or unpauses a DAG; unpausing starts its queued runs.
+// SetPaused pauses or unpauses a DAG. As Airflow's scheduler, which does
+// not examine a paused DAG's runs, a paused DAG's running runs make no
+// progress: the attempts running go on, but no task of theirs starts (its
+// claim waits; a task made ready is left queued) until the unpause, which
+// republishes those tasks and starts the queued runs. A run triggered with
+// IgnorePause (`local dag run`) goes on.
 func (e *Engine) SetPaused(ctx context.Context, dagID string, paused bool) error {
 	if _, ok := e.cfg.Dags().Get(dagID); !ok {
 		return fmt.Errorf("DAG %q: %w", dagID, ErrNotFound)
@@ -248,16 +255,28 @@ func (e *Engine) SetPaused(ctx context.Context, dagID string, paused bool) error
 	if err := e.ensureSynced(ctx); err != nil {
 		return err
 	}
+	var held []store.Queued
 	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		return tx.DagSetPaused(ctx, dagID, paused, e.now())
+		if err := tx.DagSetPaused(ctx, dagID, paused, e.now()); err != nil {
+			return err
+		}
+		if paused {
+			return nil
+		}
+		// The tasks queued while it was paused: their messages were
+		// answered without a claim (or never came); they go again.
+		var err error
+		held, err = tx.TaskInstanceRequeueDag(ctx, dagID, e.now())
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	if !paused {
-		return e.startQueuedRuns(ctx, dagID)
+	if paused {
+		return nil
 	}
-	return nil
+	e.publish(ctx, held)
+	return e.startQueuedRuns(ctx, dagID)
 }
 
 // lockRun finds and locks a run by its ids.

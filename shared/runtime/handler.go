@@ -135,6 +135,10 @@ func (h *Handler) Run(ctx context.Context, msg queue.Message, requestID string) 
 		return http.StatusServiceUnavailable, response{Status: "error", Detail: "database unavailable"}
 	}
 	if !claimed {
+		if paused, err := st.DagIsPaused(ctx, msg.DagID); err == nil && paused {
+			log.InfoContext(ctx, "DAG paused: the task waits, queued, for the unpause")
+			return http.StatusOK, response{Status: "ignored", Detail: "the DAG is paused: the task starts when it is unpaused"}
+		}
 		log.InfoContext(ctx, "duplicate or stale message ignored")
 		return http.StatusOK, response{Status: "ignored", Detail: "the attempt is not queued under this try"}
 	}

@@ -18,6 +18,9 @@ type RunInsertParams struct {
 	Now                                time.Time
 	// Tasks are the run's task instances, created in state none.
 	Tasks []TaskSeed
+	// IgnorePause: the run's tasks go on while its DAG is paused (`local
+	// dag run`, as `airflow dags test`).
+	IgnorePause bool
 }
 
 // TaskSeed is a task instance to create with a run.
@@ -73,7 +76,7 @@ func insertRuns(ctx context.Context, on querier, ps []*RunInsertParams) (runs []
 	logical, start, end := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
 	conf, params := make([]json.RawMessage, n), make([]json.RawMessage, n)
 	for i, p := range ps {
-		if p.DagID != first.DagID || p.VersionHash != first.VersionHash || len(p.Tasks) != len(first.Tasks) {
+		if p.DagID != first.DagID || p.VersionHash != first.VersionHash || len(p.Tasks) != len(first.Tasks) || p.IgnorePause != first.IgnorePause {
 			return nil, false, fmt.Errorf("RunInsert: run %s is not of %s@%s like the first", p.RunID, first.DagID, first.VersionHash)
 		}
 		runIDs[i], types[i] = p.RunID, p.RunType
@@ -87,7 +90,7 @@ func insertRuns(ctx context.Context, on querier, ps []*RunInsertParams) (runs []
 		ids[i], fns[i], tries[i] = s.TaskID, s.Function, int32(s.MaxTries)
 	}
 	rows, err := on.Query(ctx, q("RunInsert"), first.DagID, runIDs, types, logical, start, end, conf, params,
-		first.VersionHash, first.Now, ids, fns, tries)
+		first.VersionHash, first.Now, ids, fns, tries, first.IgnorePause)
 	if err != nil {
 		return nil, false, err
 	}

@@ -231,6 +231,16 @@ func (t *Tx) TaskInstanceListDueRetries(ctx context.Context, now time.Time, limi
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
+// TaskInstanceRequeueDag moves the queued tasks of a DAG's running runs
+// forward and returns them to publish (the unpause).
+func (t *Tx) TaskInstanceRequeueDag(ctx context.Context, dagID string, now time.Time) ([]Queued, error) {
+	rows, err := t.tx.Query(ctx, q("TaskInstanceRequeueDag"), dagID, now)
+	if err != nil {
+		return nil, err
+	}
+	return collectQueued(rows)
+}
+
 // TaskInstanceRequeueStale returns tasks queued before olderThan, moving
 // their queued_at to now, so their message is published again.
 func (t *Tx) TaskInstanceRequeueStale(ctx context.Context, olderThan, now time.Time, limit int) ([]Queued, error) {
@@ -238,11 +248,23 @@ func (t *Tx) TaskInstanceRequeueStale(ctx context.Context, olderThan, now time.T
 	if err != nil {
 		return nil, err
 	}
+	return collectQueued(rows)
+}
+
+// collectQueued reads dag_id, run_id, task_id, function, try_number rows.
+func collectQueued(rows pgx.Rows) ([]Queued, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Queued, error) {
 		var m Queued
 		err := r.Scan(&m.DagID, &m.RunID, &m.TaskID, &m.Function, &m.TryNumber)
 		return m, err
 	})
+}
+
+// DagIsPaused tells whether a DAG is paused (false for one never synced).
+func (s *Store) DagIsPaused(ctx context.Context, dagID string) (bool, error) {
+	var paused bool
+	err := s.Pool.QueryRow(ctx, q("DagIsPaused"), dagID).Scan(&paused)
+	return paused, err
 }
 
 // TaskInstanceReset clears tasks for a new try, each with its retries

@@ -5,8 +5,11 @@
 WITH claimed AS (
     UPDATE task_instance
     SET state = 'running', started_at = $5, lease_expires_at = $6
-    -- The run's id from dag_run's unique key, then the primary key.
-    WHERE run_pk = (SELECT id FROM dag_run WHERE dag_id = $1 AND run_id = $2)
+    -- The run's id from dag_run's unique key, then the primary key. A
+    -- paused DAG's task waits, queued, for the unpause (unless its run
+    -- ignores the pause).
+    WHERE run_pk = (SELECT r.id FROM dag_run r WHERE r.dag_id = $1 AND r.run_id = $2
+                      AND (r.ignore_pause OR NOT EXISTS (SELECT 1 FROM dag d WHERE d.dag_id = $1 AND d.is_paused)))
       AND task_id = $3 AND try_number = $4 AND state = 'queued'
     RETURNING run_pk
 ), attempt AS (
@@ -106,11 +109,16 @@ WITH req AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[],
                          $7::text[], $8::text[])
         WITH ORDINALITY AS q(dag_id, run_id, task_id, try_number, started_at, lease_until, request_id, log_key, idx)
+), paused AS MATERIALIZED (
+    -- A paused DAG's tasks wait, queued, for the unpause (unless their run
+    -- ignores the pause). Apart, so the claim's plan does not change.
+    SELECT dag_id FROM dag WHERE is_paused AND dag_id IN (SELECT dag_id FROM req)
 ), claimed AS (
     UPDATE task_instance t
     SET state = 'running', started_at = req.started_at, lease_expires_at = req.lease_until
     FROM req JOIN dag_run r ON r.dag_id = req.dag_id AND r.run_id = req.run_id
     WHERE t.run_pk = r.id AND t.task_id = req.task_id AND t.try_number = req.try_number AND t.state = 'queued'
+      AND (r.ignore_pause OR r.dag_id NOT IN (SELECT dag_id FROM paused))
     RETURNING t.run_pk, req.idx, req.task_id, req.try_number, req.started_at, req.request_id, req.log_key
 ), attempt AS (
     INSERT INTO task_attempt (run_pk, task_id, try_number, state, started_at, request_id, log_key)

@@ -36,3 +36,6 @@ UPDATE dag SET is_paused = $2, updated_at = $3 WHERE dag_id = $1;
 
 -- name: DagVersionGet
 SELECT spec FROM dag_version WHERE dag_id = $1 AND version_hash = $2;
+
+-- name: DagIsPaused
+SELECT coalesce((SELECT is_paused FROM dag WHERE dag_id = $1), false);

@@ -10,9 +10,9 @@ WITH d AS (
     SELECT is_paused FROM dag WHERE dag_id = $1 FOR SHARE
 ), r AS (
     INSERT INTO dag_run (dag_id, run_id, run_type, version_hash, state, logical_date,
-                         data_interval_start, data_interval_end, conf, params, queued_at, tasks_unfinished)
+                         data_interval_start, data_interval_end, conf, params, queued_at, tasks_unfinished, ignore_pause)
     SELECT $1, v.run_id, v.run_type, $9, 'queued', v.logical_date, v.data_interval_start, v.data_interval_end,
-           v.conf, v.params, $10, cardinality($11::text[])
+           v.conf, v.params, $10, cardinality($11::text[]), $14
     FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::jsonb[], $8::jsonb[])
          AS v(run_id, run_type, logical_date, data_interval_start, data_interval_end, conf, params)
     ON CONFLICT (dag_id, run_id) DO NOTHING

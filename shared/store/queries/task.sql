@@ -56,9 +56,11 @@ RETURNING task_id;
 -- name: TaskInstanceClaim
 -- queued -> running, only for the try the message names. A task is found
 -- by its run's id (dag_run's unique key), then the primary key.
+-- A paused DAG's task waits for the unpause (as TaskClaimRun).
 UPDATE task_instance
 SET state = 'running', started_at = $5, lease_expires_at = $6
-WHERE run_pk = (SELECT id FROM dag_run WHERE dag_id = $1 AND run_id = $2)
+WHERE run_pk = (SELECT r.id FROM dag_run r WHERE r.dag_id = $1 AND r.run_id = $2
+                  AND (r.ignore_pause OR NOT EXISTS (SELECT 1 FROM dag d WHERE d.dag_id = $1 AND d.is_paused)))
   AND task_id = $3 AND try_number = $4 AND state = 'queued'
 RETURNING run_pk;
 
@@ -102,12 +104,15 @@ WHERE state = 'up_for_retry' AND next_retry_at <= $1 LIMIT $2;
 
 -- name: TaskInstanceRequeueStale
 -- Re-publishes (outbox) tasks queued for too long: their message was lost
--- or is stuck. queued_at moves forward so each tick republishes once.
+-- or is stuck. queued_at moves forward so each tick republishes once. A
+-- paused DAG's tasks wait for the unpause, which republishes them.
 WITH stale AS (
-    SELECT run_pk, task_id FROM task_instance
-    WHERE state = 'queued' AND queued_at < $1
-    ORDER BY queued_at LIMIT $3
-    FOR UPDATE SKIP LOCKED
+    SELECT t.run_pk, t.task_id FROM task_instance t
+    WHERE t.state = 'queued' AND t.queued_at < $1
+      AND NOT EXISTS (SELECT 1 FROM dag_run r JOIN dag d ON d.dag_id = r.dag_id
+                      WHERE r.id = t.run_pk AND d.is_paused AND NOT r.ignore_pause)
+    ORDER BY t.queued_at LIMIT $3
+    FOR UPDATE OF t SKIP LOCKED
 )
 UPDATE task_instance t SET queued_at = $2
 FROM stale WHERE t.run_pk = stale.run_pk AND t.task_id = stale.task_id
@@ -176,3 +181,15 @@ SET state = 'queued', try_number = try_number + 1, queued_at = $3, started_at = 
 FROM unnest($1::bigint[], $2::text[]) AS q(run_pk, task_id)
 WHERE t.run_pk = q.run_pk AND t.task_id = q.task_id AND t.state IN ('none', 'up_for_retry')
 RETURNING t.run_pk, t.task_id, t.function, t.try_number;
+
+-- name: TaskInstanceRequeueDag
+-- At the unpause: re-publishes the DAG's queued tasks (their messages were
+-- answered without a claim while it was paused).
+WITH q AS (
+    SELECT t.run_pk, t.task_id FROM task_instance t JOIN dag_run r ON r.id = t.run_pk
+    WHERE r.dag_id = $1 AND r.state = 'running' AND t.state = 'queued'
+    FOR UPDATE OF t SKIP LOCKED
+)
+UPDATE task_instance t SET queued_at = $2
+FROM q WHERE t.run_pk = q.run_pk AND t.task_id = q.task_id
+RETURNING t.dag_id, t.run_id, t.task_id, t.function, t.try_number;
