@@ -27,7 +27,7 @@ func TestPausedDagTasksAreNotClaimed(t *testing.T) {
 	for i, ignore := range []bool{false, true} {
 		_, created, _, err := st.RunInsert(ctx, &store.RunInsertParams{DagID: "p", RunID: fmt.Sprint("r", i), RunType: "manual",
 			VersionHash: "h", LogicalDate: now.Add(time.Duration(i) * time.Second), Conf: []byte("{}"), Params: []byte("{}"), Now: now,
-			Tasks: []store.TaskSeed{{TaskID: "a", Function: "f", MaxTries: 1}, {TaskID: "b", Function: "f", MaxTries: 1}, {TaskID: "c", Function: "f", MaxTries: 1}},
+			Tasks:       []store.TaskSeed{{TaskID: "a", Function: "f", MaxTries: 1}, {TaskID: "b", Function: "f", MaxTries: 1}, {TaskID: "c", Function: "f", MaxTries: 1}},
 			IgnorePause: ignore})
 		if err != nil || !created {
 			t.Fatal(created, err)
