@@ -180,6 +180,21 @@ func TestRenderArgs(t *testing.T) {
 	}
 }
 
+// Dates render as Airflow's ({{ ts }} is Python's isoformat in UTC).
+func TestRenderDatesAsAirflow(t *testing.T) {
+	t.Parallel()
+	args := map[string]any{"ts": "{{ ts }}", "ld": "{{ logical_date }}", "s": "{{ data_interval_start }}", "e": "{{ data_interval_end }}"}
+	out, err := Render(args, TemplateContext{LogicalDate: time.Date(2025, 8, 1, 1, 0, 0, 0, time.UTC),
+		DataIntervalStart: time.Date(2025, 8, 1, 1, 0, 0, 0, time.UTC),
+		DataIntervalEnd:   time.Date(2025, 8, 2, 1, 0, 0, 123456000, time.FixedZone("CEST", 7200))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out["ts"] != "2025-08-01T01:00:00+00:00" || out["ld"] != out["ts"] || out["s"] != out["ts"] || out["e"] != "2025-08-01T23:00:00.123456+00:00" {
+		t.Errorf("rendered %v", out)
+	}
+}
+
 func TestTimetable(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC)

@@ -40,11 +40,11 @@ func (c TemplateContext) lookup(ref string) (any, bool) {
 	case "ds":
 		return c.LogicalDate.UTC().Format("2006-01-02"), true
 	case "ts", "logical_date":
-		return c.LogicalDate.UTC().Format(time.RFC3339), true
+		return isoformat(c.LogicalDate), true
 	case "data_interval_start":
-		return c.DataIntervalStart.UTC().Format(time.RFC3339), true
+		return isoformat(c.DataIntervalStart), true
 	case "data_interval_end":
-		return c.DataIntervalEnd.UTC().Format(time.RFC3339), true
+		return isoformat(c.DataIntervalEnd), true
 	case "try_number":
 		return int64(c.TryNumber), true
 	}
@@ -154,3 +154,14 @@ func checkTemplateRef(s *Spec, ref string) error {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// isoformat writes a time as Airflow renders {{ ts }} and its dates
+// (Python's isoformat in UTC): 2025-08-01T00:00:00+00:00, with
+// microseconds only when there are some (a manual run's).
+func isoformat(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond()/1000 != 0 {
+		return t.Format("2006-01-02T15:04:05.000000") + "+00:00"
+	}
+	return t.Format("2006-01-02T15:04:05") + "+00:00"
+}
