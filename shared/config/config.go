@@ -215,11 +215,20 @@ func Load(lookup func(string) (string, bool)) (*Config, error) {
 		}
 	}
 
-	c.TaskLease = dur("TASK_LEASE", 60*time.Second)
-	c.RequeueAfter = dur("REQUEUE_AFTER", 2*time.Minute)
+	// atLeast refuses a duration too short to work: a lease renewed every
+	// lease/3 must outlast a database round trip under load; a log
+	// flushed more often than this would be an S3 PUT storm.
+	atLeast := func(name string, d, floor time.Duration) time.Duration {
+		if d < floor && d != 0 {
+			problems = append(problems, fmt.Sprintf("%s: %s is too short (at least %s)", name, d, floor))
+		}
+		return d
+	}
+	c.TaskLease = atLeast("TASK_LEASE", dur("TASK_LEASE", 60*time.Second), time.Second)
+	c.RequeueAfter = atLeast("REQUEUE_AFTER", dur("REQUEUE_AFTER", 2*time.Minute), time.Second)
 	c.TickLinger = dur("TICK_LINGER", 0)
-	c.LogFlushInterval = dur("LOG_FLUSH_INTERVAL", 3*time.Second)
-	c.FunctionTimeout = dur("FUNCTION_TIMEOUT", 15*time.Minute)
+	c.LogFlushInterval = atLeast("LOG_FLUSH_INTERVAL", dur("LOG_FLUSH_INTERVAL", 3*time.Second), 100*time.Millisecond)
+	c.FunctionTimeout = atLeast("FUNCTION_TIMEOUT", dur("FUNCTION_TIMEOUT", 15*time.Minute), time.Second)
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return nil, &Error{Problems: problems}

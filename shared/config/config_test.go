@@ -159,3 +159,22 @@ func TestSecretValuesIncludeEachPartOfASecret(t *testing.T) {
 		}
 	}
 }
+
+// A duration too short to work is refused, naming the floor.
+func TestLoadRefusesDurationsTooShort(t *testing.T) {
+	t.Parallel()
+	_, err := Load(lookup(map[string]string{"DATABASE_URL": "postgres://u@h/db", "QUEUE_BACKEND": "memory",
+		"TASK_LEASE": "10ms", "LOG_FLUSH_INTERVAL": "1ms", "REQUEUE_AFTER": "1s"}))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"TASK_LEASE: 10ms is too short (at least 1s)", "LOG_FLUSH_INTERVAL: 1ms is too short (at least 100ms)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%v lacks %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "REQUEUE_AFTER") {
+		t.Errorf("1s is enough for REQUEUE_AFTER: %v", err)
+	}
+}
+
