@@ -177,4 +177,3 @@ func TestLoadRefusesDurationsTooShort(t *testing.T) {
 		t.Errorf("1s is enough for REQUEUE_AFTER: %v", err)
 	}
 }
-
