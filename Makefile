@@ -13,7 +13,7 @@ help: ## List the targets
 
 .PHONY: local
 local: ## Run the whole platform locally (harness: functions, queues, cron, S3, Postgres)
-	@tests/setup.sh postgresql-15-postgis-3 || echo "warning: PostGIS could not be installed: the LVAO pipelines need it (make deps as root)"
+	@SETUP_NATS=no tests/setup.sh postgresql-15-postgis-3 || echo "warning: tests/setup.sh failed (above): Postgres must be up, and the LVAO pipelines need PostGIS (make deps as root)"
 	@echo "Building the harness (the first build takes about a minute)…"
 	@$(GO) build -o .local/bin/lvao-local ./local
 	@exec .local/bin/lvao-local serve $(ARGS)

@@ -45,7 +45,8 @@ if ! pg_up; then
   pg_up || { echo "setup: PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
 fi
 
-if ! nats_up; then
+# NATS is for the tests of the NATS queue only: `make local` skips it (SETUP_NATS=no).
+if [ "${SETUP_NATS:-yes}" != no ] && ! nats_up; then
   if ! command -v nats-server >/dev/null; then
     echo "setup: installing nats-server"
     apt_get update -qq && apt_get install -y -qq nats-server >/dev/null
