@@ -58,10 +58,34 @@ func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
 		for i, id := range ids {
 			retries[i] = c.spec.Policy(c.spec.Task(id)).Retries
 		}
+		before, err := tx.TaskInstanceListByIDs(ctx, run.PK, ids)
+		if err != nil {
+			return err
+		}
 		// The task instances before their attempts, as a completion locks
 		// them: a completing attempt is waited for, not deadlocked with.
 		if err := tx.TaskInstanceReset(ctx, run.PK, ids, retries); err != nil {
 			return err
+		}
+		// A task cleared while running gets its new try once the running
+		// attempt has stopped (its heartbeat finds it cleared and cancels
+		// it; its lease bounds the wait): two tries never overlap.
+		var running []string
+		var leases []*time.Time
+		for _, ti := range before {
+			if ti.State == string(planner.StateRunning) {
+				running = append(running, ti.TaskID)
+				var l *time.Time
+				if !ti.LeaseExpiresAt.IsZero() {
+					l = &ti.LeaseExpiresAt
+				}
+				leases = append(leases, l)
+			}
+		}
+		if len(running) > 0 {
+			if err := tx.TaskInstanceHoldCleared(ctx, run.PK, running, leases, now); err != nil {
+				return err
+			}
 		}
 		if err := tx.TaskAttemptAbort(ctx, run.PK, ids, string(planner.StateFailed), now, "cleared while running"); err != nil {
 			return err

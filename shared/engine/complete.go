@@ -60,9 +60,28 @@ func (e *Engine) Complete(ctx context.Context, a AttemptRef, out Outcome) (recor
 		out = Outcome{Err: fmt.Errorf("task result is %d bytes, over the %d bytes limit: write large outputs as artifacts", len(out.Result), MaxResultSize)}
 	}
 	if out.Err == nil && !out.SkipDownstream {
-		return e.succeed(ctx, a, out.Result)
+		recorded, err = e.succeed(ctx, a, out.Result)
+	} else {
+		recorded, err = e.complete(ctx, a, out)
 	}
-	return e.complete(ctx, a, out)
+	if err == nil && !recorded {
+		// The attempt no longer ran: if it was cleared while running,
+		// its new try waited for it to stop, which it has.
+		err = e.releaseCleared(context.WithoutCancel(ctx), a)
+	}
+	return recorded, err
+}
+
+// releaseCleared queues the new try of a task cleared while attempt a ran
+// (Clear made it wait, up_for_retry, until a stopped); nothing otherwise.
+func (e *Engine) releaseCleared(ctx context.Context, a AttemptRef) error {
+	now := e.now()
+	ok, err := e.cfg.Store.TaskInstanceReleaseCleared(ctx, a.RunPK, a.TaskID, a.TryNumber, now)
+	if err != nil || !ok {
+		return err
+	}
+	_, err = e.queueRetriesOf(ctx, a.RunPK, now)
+	return err
 }
 
 // complete records one outcome in its own transaction (see Complete).

@@ -428,3 +428,81 @@ func TestPauseHoldsARunningRunUntilTheUnpause(t *testing.T) {
 		t.Fatalf("after the unpause: %s %+v", d.State, d.Tasks)
 	}
 }
+
+// Clearing a running task: its new try waits until the running attempt
+// has stopped (as Airflow's "restarting"), so two tries never overlap; the
+// attempt's end releases it at once. An upstream task cleared with it runs
+// first.
+func TestClearRunningTaskWaitsForTheAttemptToStop(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{dags: []string{"dag_id: cr\ntasks: [{id: u, function: noop}, {id: x, function: block, depends_on: [u]}]\n"},
+		lease: 300 * time.Millisecond})
+	b.blocked = make(chan string, 1)
+	ctx := context.Background()
+	run := b.trigger("cr", nil)
+	b.pumpOne() // u
+	done := make(chan struct{})
+	go func() { b.pumpOne(); close(done) }() // x, try 1, blocks
+	<-b.blocked
+	if _, err := b.eng.Clear(ctx, engine.ClearParams{DagID: "cr", RunID: run.RunID, TaskIDs: []string{"u", "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	d := b.doc("cr", run.RunID)
+	if got := states(d); got["x"] != "up_for_retry" || got["u"] != "queued" || !strings.Contains(d.Tasks[1].Error, "cleared while running") {
+		t.Fatalf("after the clear: %v, x's error %q", got, d.Tasks[1].Error)
+	}
+	b.pumpOne() // u again: x's new try still waits for its attempt
+	if got := states(b.doc("cr", run.RunID)); got["u"] != "success" || got["x"] != "up_for_retry" {
+		t.Fatalf("u done, x's attempt running: %v", got)
+	}
+	b.mu.Lock()
+	waiting := len(b.pending)
+	b.mu.Unlock()
+	if waiting != 0 {
+		t.Fatalf("%d messages published while x's attempt runs", waiting)
+	}
+	select {
+	case <-done: // the heartbeat found x cleared and stopped its code
+	case <-time.After(30 * time.Second):
+		t.Fatal("the cleared attempt was not stopped")
+	}
+	d = b.doc("cr", run.RunID)
+	if d.Tasks[1].State != "queued" || d.Tasks[1].TryNumber != 2 {
+		t.Fatalf("after the attempt stopped: x %+v", d.Tasks[1])
+	}
+	var attempt string
+	if err := b.st.Pool.QueryRow(ctx, "SELECT error FROM task_attempt WHERE task_id = 'x' AND try_number = 1").Scan(&attempt); err != nil || attempt != "cleared while running" {
+		t.Errorf("x's first attempt: %q %v", attempt, err)
+	}
+}
+
+// The cleared attempt stops before the upstream task cleared with it has
+// run again: the task goes back to waiting for that upstream task.
+func TestClearedRunningTaskThenWaitsForItsUpstream(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{dags: []string{"dag_id: cu\ntasks: [{id: u, function: noop}, {id: x, function: block, depends_on: [u]}]\n"},
+		lease: 300 * time.Millisecond})
+	b.blocked = make(chan string, 1)
+	ctx := context.Background()
+	run := b.trigger("cu", nil)
+	b.pumpOne() // u
+	done := make(chan struct{})
+	go func() { b.pumpOne(); close(done) }() // x, try 1, blocks
+	<-b.blocked
+	if _, err := b.eng.Clear(ctx, engine.ClearParams{DagID: "cu", RunID: run.RunID, TaskIDs: []string{"u", "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the cleared attempt was not stopped")
+	}
+	if got := states(b.doc("cu", run.RunID)); got["u"] != "queued" || got["x"] != "none" {
+		t.Fatalf("x's attempt stopped before u ran again: %v, want u queued, x none", got)
+	}
+	b.pumpOne() // u again
+	d := b.doc("cu", run.RunID)
+	if d.Tasks[0].State != "success" || d.Tasks[1].State != "queued" || d.Tasks[1].TryNumber != 2 {
+		t.Fatalf("after u: %+v", d.Tasks)
+	}
+}

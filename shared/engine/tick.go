@@ -204,34 +204,85 @@ func (e *Engine) queueDueRetries(ctx context.Context, rep *TickReport) error {
 		return err
 	}
 	for _, pk := range pks {
-		var msgs []store.Queued
-		err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-			run, err := tx.RunLock(ctx, pk)
-			if err != nil || run.State != string(planner.RunRunning) {
-				return err
-			}
-			tis, err := tx.TaskInstanceListByRun(ctx, pk)
-			if err != nil {
-				return err
-			}
-			var due []string
-			for _, ti := range tis {
-				if ti.State == string(planner.StateUpForRetry) && !ti.NextRetryAt.After(now) {
-					due = append(due, ti.TaskID)
-				}
-			}
-			msgs, err = tx.TaskInstanceQueueMany(ctx, &run, due, now)
-			return err
-		})
+		n, err := e.queueRetriesOf(ctx, pk, now)
 		if err != nil {
 			return err
 		}
-		rep.Retried += len(msgs)
-		if err := e.afterCommit(ctx, evaluation{msgs: msgs, evaluated: []int64{pk}}); err != nil {
-			return err
-		}
+		rep.Retried += n
 	}
 	return nil
+}
+
+// queueRetriesOf queues the run's tasks whose retry is due. One cleared
+// while it ran, together with an upstream task, waits for that upstream
+// task again (back to none, the run re-evaluated).
+func (e *Engine) queueRetriesOf(ctx context.Context, pk int64, now time.Time) (int, error) {
+	var ev evaluation
+	var n int
+	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		ev, n = evaluation{}, 0
+		run, err := tx.RunLock(ctx, pk)
+		if err != nil || run.State != string(planner.RunRunning) {
+			return err
+		}
+		tis, err := tx.TaskInstanceListByRun(ctx, pk)
+		if err != nil {
+			return err
+		}
+		c, err := e.version(ctx, tx, run.DagID, run.VersionHash)
+		if err != nil {
+			return err
+		}
+		state := make(map[string]string, len(tis))
+		for _, ti := range tis {
+			state[ti.TaskID] = ti.State
+		}
+		var due, back []string
+		var backRetries []int
+		for _, ti := range tis {
+			if ti.State != string(planner.StateUpForRetry) || ti.NextRetryAt.After(now) {
+				continue
+			}
+			if upstreamDone(c, ti.TaskID, state) {
+				due = append(due, ti.TaskID)
+			} else {
+				back = append(back, ti.TaskID)
+				backRetries = append(backRetries, c.spec.Policy(c.spec.Task(ti.TaskID)).Retries)
+			}
+		}
+		msgs, err := tx.TaskInstanceQueueMany(ctx, &run, due, now)
+		if err != nil {
+			return err
+		}
+		n = len(msgs)
+		if len(back) > 0 {
+			if err := tx.TaskInstanceReset(ctx, pk, back, backRetries); err != nil {
+				return err
+			}
+			if ev, err = e.evaluateRun(ctx, tx, &run); err != nil {
+				return err
+			}
+		}
+		ev.msgs = append(ev.msgs, msgs...)
+		ev.evaluated = append(ev.evaluated, pk)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, e.afterCommit(ctx, ev)
+}
+
+// upstreamDone tells whether every upstream task of id is in a final state.
+func upstreamDone(c *compiled, id string, state map[string]string) bool {
+	for _, u := range c.graph.Node(id).Upstream {
+		switch planner.State(state[u]) {
+		case planner.StateSuccess, planner.StateFailed, planner.StateSkipped, planner.StateUpstreamFailed:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // republishStale publishes again the messages of tasks queued for longer

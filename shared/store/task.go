@@ -316,3 +316,22 @@ func (t *Tx) TaskResultGet(ctx context.Context, runPK int64, taskID string) (jso
 	err := t.tx.QueryRow(ctx, q("TaskResultGet"), runPK, taskID).Scan(&b)
 	return b, notFound(err)
 }
+
+// ClearedWaitReason is the error of a task cleared while it ran, until its
+// running attempt has stopped (TaskInstanceHoldCleared).
+const ClearedWaitReason = "cleared while running: the new try starts when the running attempt has stopped"
+
+// TaskInstanceHoldCleared makes tasks cleared while running (just reset)
+// wait as up_for_retry until their attempt stops: at the latest at their
+// old lease's expiry (leases[i], now when unknown).
+func (t *Tx) TaskInstanceHoldCleared(ctx context.Context, runPK int64, taskIDs []string, leases []*time.Time, now time.Time) error {
+	_, err := t.tx.Exec(ctx, q("TaskInstanceHoldCleared"), runPK, taskIDs, now, ClearedWaitReason, leases)
+	return err
+}
+
+// TaskInstanceReleaseCleared makes the new try of a task cleared while
+// its attempt (try) ran due now; ok is false when it was not waiting.
+func (s *Store) TaskInstanceReleaseCleared(ctx context.Context, runPK int64, taskID string, try int, now time.Time) (bool, error) {
+	tag, err := s.Pool.Exec(ctx, q("TaskInstanceReleaseCleared"), runPK, taskID, try, now, ClearedWaitReason)
+	return tag.RowsAffected() == 1, err
+}

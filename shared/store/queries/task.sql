@@ -193,3 +193,20 @@ WITH q AS (
 UPDATE task_instance t SET queued_at = $2
 FROM q WHERE t.run_pk = q.run_pk AND t.task_id = q.task_id
 RETURNING t.dag_id, t.run_id, t.task_id, t.function, t.try_number;
+
+-- name: TaskInstanceHoldCleared
+-- Cleared while running: the new try waits (up_for_retry) until the
+-- running attempt has stopped — it ends, or its lease, the latest moment
+-- its heartbeat finds it cleared, expires — so two tries never overlap.
+-- The error says why it waits; TaskInstanceReleaseCleared matches it.
+UPDATE task_instance
+SET state = 'up_for_retry', next_retry_at = coalesce(d.lease, $3), error = $4
+FROM unnest($2::text[], $5::timestamptz[]) AS d(task_id, lease)
+WHERE run_pk = $1 AND task_instance.task_id = d.task_id;
+
+-- name: TaskInstanceReleaseCleared
+-- The attempt cleared while running has stopped: its new try is due now.
+UPDATE task_instance SET next_retry_at = $4
+WHERE run_pk = $1 AND task_id = $2 AND try_number = $3 AND state = 'up_for_retry'
+  AND error = $5 AND next_retry_at > $4
+RETURNING run_pk;
