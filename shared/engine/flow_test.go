@@ -11,6 +11,7 @@ import (
 
 	"github.com/lvao/dataplatform/shared/dag"
 	"github.com/lvao/dataplatform/shared/engine"
+	"github.com/lvao/dataplatform/shared/store"
 )
 
 func fanDAG(id string, width int) string {
@@ -435,18 +436,8 @@ func TestPauseHoldsARunningRunUntilTheUnpause(t *testing.T) {
 // first.
 func TestClearRunningTaskWaitsForTheAttemptToStop(t *testing.T) {
 	t.Parallel()
-	b := setup(t, bundleOpts{dags: []string{"dag_id: cr\ntasks: [{id: u, function: noop}, {id: x, function: block, depends_on: [u]}]\n"},
-		lease: 300 * time.Millisecond})
-	b.blocked = make(chan string, 1)
+	b, run, done := clearWhileRunning(t, "cr")
 	ctx := context.Background()
-	run := b.trigger("cr", nil)
-	b.pumpOne() // u
-	done := make(chan struct{})
-	go func() { b.pumpOne(); close(done) }() // x, try 1, blocks
-	<-b.blocked
-	if _, err := b.eng.Clear(ctx, engine.ClearParams{DagID: "cr", RunID: run.RunID, TaskIDs: []string{"u", "x"}}); err != nil {
-		t.Fatal(err)
-	}
 	d := b.doc("cr", run.RunID)
 	if got := states(d); got["x"] != "up_for_retry" || got["u"] != "queued" || !strings.Contains(d.Tasks[1].Error, "cleared while running") {
 		t.Fatalf("after the clear: %v, x's error %q", got, d.Tasks[1].Error)
@@ -480,18 +471,7 @@ func TestClearRunningTaskWaitsForTheAttemptToStop(t *testing.T) {
 // run again: the task goes back to waiting for that upstream task.
 func TestClearedRunningTaskThenWaitsForItsUpstream(t *testing.T) {
 	t.Parallel()
-	b := setup(t, bundleOpts{dags: []string{"dag_id: cu\ntasks: [{id: u, function: noop}, {id: x, function: block, depends_on: [u]}]\n"},
-		lease: 300 * time.Millisecond})
-	b.blocked = make(chan string, 1)
-	ctx := context.Background()
-	run := b.trigger("cu", nil)
-	b.pumpOne() // u
-	done := make(chan struct{})
-	go func() { b.pumpOne(); close(done) }() // x, try 1, blocks
-	<-b.blocked
-	if _, err := b.eng.Clear(ctx, engine.ClearParams{DagID: "cu", RunID: run.RunID, TaskIDs: []string{"u", "x"}}); err != nil {
-		t.Fatal(err)
-	}
+	b, run, done := clearWhileRunning(t, "cu")
 	select {
 	case <-done:
 	case <-time.After(30 * time.Second):
@@ -505,4 +485,23 @@ func TestClearedRunningTaskThenWaitsForItsUpstream(t *testing.T) {
 	if d.Tasks[0].State != "success" || d.Tasks[1].State != "queued" || d.Tasks[1].TryNumber != 2 {
 		t.Fatalf("after u: %+v", d.Tasks)
 	}
+}
+
+// clearWhileRunning runs u → x (x blocks until cancelled) and clears both
+// while x's first attempt runs; done closes when that attempt's handler
+// has returned.
+func clearWhileRunning(t *testing.T, dagID string) (*testBundle, store.Run, chan struct{}) {
+	t.Helper()
+	b := setup(t, bundleOpts{dags: []string{"dag_id: " + dagID + "\ntasks: [{id: u, function: noop}, {id: x, function: block, depends_on: [u]}]\n"},
+		lease: 300 * time.Millisecond})
+	b.blocked = make(chan string, 1)
+	run := b.trigger(dagID, nil)
+	b.pumpOne() // u
+	done := make(chan struct{})
+	go func() { b.pumpOne(); close(done) }() // x, try 1, blocks
+	<-b.blocked
+	if _, err := b.eng.Clear(context.Background(), engine.ClearParams{DagID: dagID, RunID: run.RunID, TaskIDs: []string{"u", "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	return b, run, done
 }
