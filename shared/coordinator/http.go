@@ -216,6 +216,13 @@ func (h *handler) trigger(w http.ResponseWriter, r *http.Request) {
 	}
 	p := engine.TriggerParams{DagID: r.PathValue("dag_id"), Conf: body.Conf}
 	if body.LogicalDate != nil {
+		// The zero time would mean "now" to the engine; so early a date is
+		// a mistake anyway.
+		if body.LogicalDate.Year() < 1970 {
+			writeError(w, http.StatusBadRequest, "logical_date is before 1970",
+				"got "+body.LogicalDate.UTC().Format(time.RFC3339)+"; omit it for now")
+			return
+		}
 		p.LogicalDate = *body.LogicalDate
 	}
 	run, _, err := h.e.Trigger(r.Context(), p)

@@ -134,6 +134,7 @@ func TestCoordinatorAPIErrors(t *testing.T) {
 		{"POST", "/api/v1/dags/api/dagRuns", `{"confx":{}}`, 400, "unknown field"},
 		{"POST", "/api/v1/dags/nope/dagRuns", `{}`, 404, "not found"},
 		{"POST", "/api/v1/dags/api/dagRuns", `{"dag_run_id":"my_run"}`, 400, "dag_run_id cannot be chosen"},
+		{"POST", "/api/v1/dags/api/dagRuns", `{"logical_date":"0001-01-01T00:00:00Z"}`, 400, "logical_date is before 1970"},
 		{"GET", "/api/v1/dags/api/dagRuns/manual__nope", "", 404, "not found"},
 		{"PATCH", "/api/v1/dags/api", `{}`, 400, "is_paused is required"},
 		{"PATCH", "/api/v1/dags/nope", `{"is_paused":true}`, 404, "not found"},
