@@ -50,7 +50,7 @@ type changeParams struct {
 func (e *env) applyChanges(ctx context.Context, suggestion any) error {
 	obj, ok := suggestion.(map[string]any)
 	if !ok {
-		return fmt.Errorf("%s indices must be integers or slices, not str", pyTypeName(suggestion))
+		return subscriptError(suggestion) // self.suggestion["changes"]
 	}
 	raw, ok := obj["changes"]
 	if !ok {
@@ -68,7 +68,7 @@ func (e *env) applyChanges(ctx context.Context, suggestion any) error {
 	for _, it := range list {
 		c, ok := it.(map[string]any)
 		if !ok {
-			return fmt.Errorf("'%s' object is not subscriptable", pyTypeName(it))
+			return subscriptError(it) // x["order"]
 		}
 		o, ok := c["order"]
 		if !ok {

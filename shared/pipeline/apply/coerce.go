@@ -200,14 +200,20 @@ func jsonPoint(lon, lat any) (string, error) {
 }
 
 func pyTypeName(v any) string {
-	switch v.(type) {
+	switch x := v.(type) {
 	case nil:
 		return "NoneType"
 	case string:
 		return "str"
 	case bool:
 		return "bool"
-	case json.Number, float64:
+	case json.Number:
+		// json.loads gives an int for a literal without fraction or exponent.
+		if !strings.ContainsAny(string(x), ".eE") {
+			return "int"
+		}
+		return "float"
+	case float64:
 		return "float"
 	case map[string]any:
 		return "dict"
@@ -215,4 +221,16 @@ func pyTypeName(v any) string {
 		return "list"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// subscriptError is the TypeError of v["key"] when v is no dict (a JSON
+// object): Python's text for a list, a str and the other types.
+func subscriptError(v any) error {
+	switch v.(type) {
+	case []any:
+		return fmt.Errorf("list indices must be integers or slices, not str")
+	case string:
+		return fmt.Errorf("string indices must be integers, not 'str'")
+	}
+	return fmt.Errorf("'%s' object is not subscriptable", pyTypeName(v))
 }

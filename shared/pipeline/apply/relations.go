@@ -226,7 +226,7 @@ func decodeObjects(v any, keys ...string) ([]map[string]any, error) {
 	for _, it := range list {
 		obj, ok := it.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("%s indices must be integers or slices, not str", pyTypeName(it))
+			return nil, subscriptError(it)
 		}
 		for _, k := range keys {
 			if _, ok := obj[k]; !ok {
