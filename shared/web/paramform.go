@@ -67,12 +67,12 @@ func paramFields(spec *dag.Spec, submitted url.Values) []paramField {
 			f.Checked = p.Default == true
 		}
 		for _, e := range p.Enum {
-			b, _ := json.Marshal(e)
-			label := string(b)
+			b := jsonText(e, "")
+			label := b
 			if s, ok := e.(string); ok {
 				label = s
 			}
-			f.Options = append(f.Options, paramOption{Value: string(b), Label: label, Selected: string(b) == f.Value})
+			f.Options = append(f.Options, paramOption{Value: b, Label: label, Selected: b == f.Value})
 		}
 		out = append(out, f)
 	}
@@ -90,11 +90,23 @@ func defaultText(p dag.Param) string {
 			return s
 		}
 	case "json":
-		b, _ := json.MarshalIndent(p.Default, "", "  ")
-		return string(b)
+		return jsonText(p.Default, "  ")
 	}
-	b, _ := json.Marshal(p.Default)
-	return string(b)
+	return jsonText(p.Default, "")
+}
+
+// jsonText is v as JSON for a person to read and edit: without
+// json.Marshal's HTML escaping ("&" stays "&", not \u0026; the template
+// escapes what the page needs), indented by indent when not "".
+func jsonText(v any, indent string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if enc.Encode(v) != nil {
+		return ""
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // parseConf reads the submitted form into a conf and checks it with the

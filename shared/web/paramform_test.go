@@ -65,3 +65,43 @@ func TestParseConfClipsLongValuesOnACharacter(t *testing.T) {
 		t.Fatalf("problem %q", p)
 	}
 }
+
+// JSON shown in the form is as the DAG wrote it: "&", "<" and ">" are not
+// turned into \u0026, \u003c and \u003e (an object default holding a URL
+// with a query string was unreadable, and an edited value kept the escapes).
+func TestParamFieldsShowJSONUnescaped(t *testing.T) {
+	t.Parallel()
+	spec := &dag.Spec{DagID: "d", Params: dag.Params{
+		{Name: "o", Type: "object", Default: map[string]any{"url": "https://x.test/?a=1&b=2", "tag": "<b>"}},
+		{Name: "a", Type: "array", Default: []any{"x > y"}},
+		{Name: "e", Type: "array", Default: []any{"<a>"}, Enum: []any{[]any{"<a>"}, []any{"&"}}},
+	}}
+	fields := paramFields(spec, nil)
+	for _, f := range fields {
+		for _, s := range append([]string{f.Value}, optionTexts(f)...) {
+			if strings.Contains(s, `\u00`) {
+				t.Errorf("field %s shows %q", f.Name, s)
+			}
+		}
+	}
+	if !strings.Contains(fields[0].Value, `"https://x.test/?a=1&b=2"`) || !strings.Contains(fields[0].Value, `"<b>"`) {
+		t.Fatalf("object default shown as %q", fields[0].Value)
+	}
+	if !fields[2].Options[0].Selected || fields[2].Options[1].Label != `["&"]` {
+		t.Fatalf("enum options %+v", fields[2].Options)
+	}
+	// The form's value goes back as the same conf.
+	conf, problems := parseConf(spec, url.Values{"param.o": {fields[0].Value}, "param.a": {fields[1].Value},
+		"param.e": {fields[2].Options[1].Value}})
+	if problems != nil || conf["o"].(map[string]any)["url"] != "https://x.test/?a=1&b=2" || conf["e"].([]any)[0] != "&" {
+		t.Fatalf("conf %v problems %v", conf, problems)
+	}
+}
+
+func optionTexts(f paramField) []string {
+	var out []string
+	for _, o := range f.Options {
+		out = append(out, o.Value, o.Label)
+	}
+	return out
+}
