@@ -134,12 +134,13 @@ var funcs = template.FuncMap{
 	},
 }
 
-// when formats a time in UTC; "—" when unset.
+// when formats a time in UTC, saying so (every page shows UTC, as the
+// schedules are); "—" when unset.
 func when(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.UTC().Format("2006-01-02 15:04:05")
+	return t.UTC().Format("2006-01-02 15:04:05") + " UTC"
 }
 
 // duration is a short human duration.
