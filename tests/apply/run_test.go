@@ -127,3 +127,42 @@ func TestApplyUnknownTypes(t *testing.T) {
 	f.wantStatut(false, s, "ERREUR", "Suggestion cohorte statut is not implemented ENRICH_ACTEURS_SIRET")
 	f.wantStatut(true, g, "SUCCES", "")
 }
+
+// A row whose apply loses its database connection (here the server ends
+// the session, as a restart or failover does) is not the row's fault: it
+// goes back to ATRAITER, not ERREUR with "terminating connection…", and
+// the run stops with the error (the task fails and is retried); the rows
+// applied before it keep SUCCES and the next run applies the rest.
+func TestApplyGivesBackRowWhenConnectionLost(t *testing.T) {
+	f := setup(t)
+	f.acteur("a1", acteurOpts{})
+	f.acteur("a2", acteurOpts{})
+	f.exec(`CREATE FUNCTION end_session() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$`)
+	f.exec(`CREATE TRIGGER end_session BEFORE UPDATE ON qfdmo_acteur FOR EACH ROW
+		WHEN (NEW.nom = 'coupure') EXECUTE FUNCTION end_session()`)
+	before := f.changes(change(1, "acteur_update", "a1", map[string]any{"nom": "Avant"}))
+	cut := f.changes(change(1, "acteur_update", "a2", map[string]any{"nom": "coupure"}))
+	after := f.changes(change(1, "acteur_update", "a1", map[string]any{"ville": "Lyon"}))
+	g := f.groupe(f.cohort("SOURCE_MODIFICATION"), "a2", "", "", u("Acteur", champ("nom"), "coupure"))
+
+	_, err := f.task(apply.Apply(f.webapp), false)
+	if err == nil || !strings.Contains(err.Error(), "terminating connection") {
+		t.Fatalf("run error = %v, want the lost connection", err)
+	}
+	f.wantStatut(false, before, "SUCCES", "")
+	f.wantStatut(false, cut, "ATRAITER", "")
+	f.wantStatut(false, after, "ATRAITER", "")
+	if _, err := f.task(apply.Apply(f.webapp), true); err == nil {
+		t.Fatal("groups: the lost connection was not reported")
+	}
+	f.wantStatut(true, g, "ATRAITER", "")
+
+	f.exec(`DROP TRIGGER end_session ON qfdmo_acteur`)
+	f.applyOK(false)
+	f.applyOK(true)
+	f.wantStatut(false, cut, "SUCCES", "")
+	f.wantStatut(false, after, "SUCCES", "")
+	f.wantStatut(true, g, "SUCCES", "")
+	want(t, "a2.nom", f.row("qfdmo_acteur", "a2")["nom"], "coupure")
+}

@@ -44,9 +44,12 @@
 //
 //   - SUCCES is written in the apply's transaction (LVAO saves it after
 //     the commit): a crash cannot leave an applied row ENCOURS.
-//   - A row whose apply was cut by the end of the task's context is given
-//     back (ATRAITER) instead of being marked ERREUR, and Run stops taking
-//     rows one minute before the deadline; the next run goes on.
+//   - A row whose apply was cut by the end of the task's context, or by a
+//     database failure (connection lost, server shutting down, deadlock),
+//     is given back (ATRAITER) instead of being marked ERREUR, and Run
+//     stops taking rows one minute before the deadline (or at once, with
+//     the error, after a database failure: the task is retried); the next
+//     run goes on.
 //   - full_clean does not check horaires_osm against the OSM opening_hours
 //     grammar, and unique constraints are reported by the database (same
 //     constraints, psycopg-style text).

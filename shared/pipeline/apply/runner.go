@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -96,8 +100,9 @@ func Pending(ctx context.Context, pool *pgxpool.Pool, kind Kind) (int, error) {
 // one transaction that also sets it SUCCES; on error the transaction is
 // rolled back and the row set ERREUR with {"error": message} as metadata,
 // and the run goes on with the next row. The error returned is an
-// infrastructure failure (database unreachable, context ended); the rows
-// not reached stay ATRAITER.
+// infrastructure failure (database unreachable or failing, context ended):
+// the row being applied is given back and the rows not reached stay
+// ATRAITER.
 func Run(ctx context.Context, pool *pgxpool.Pool, kind Kind, opts Options) (Stats, error) {
 	opts.defaults()
 	var st Stats
@@ -141,15 +146,21 @@ func Run(ctx context.Context, pool *pgxpool.Pool, kind Kind, opts Options) (Stat
 				log.Warn("statut changed during the apply: rolled back", "table", kind.table(), "id", id)
 				continue
 			}
+			var infra *infraError
+			if applyErr != nil && (ctx.Err() != nil || errors.As(applyErr, &infra)) {
+				// Not the suggestion's fault: give it back to the next run.
+				release(pool, p, id, opts.Now())
+				if ctx.Err() != nil {
+					return st, ctx.Err()
+				}
+				log.Error("database failure while applying: row given back (ATRAITER), run stopped",
+					"table", kind.table(), "id", id, "error", infra.err.Error())
+				return st, fmt.Errorf("error applying %s %d (given back ATRAITER for the next run): %w", kind, id, infra.err)
+			}
 			if applyErr == nil {
 				st.Succeeded++
 				log.Info("applied", "table", kind.table(), "id", id, "statut", "SUCCES", "duration", time.Since(start).Round(time.Millisecond))
 			} else {
-				if ctx.Err() != nil {
-					// Not the suggestion's fault: give it back to the next run.
-					release(pool, p, id, opts.Now())
-					return st, ctx.Err()
-				}
 				msg := errorMessage(applyErr)
 				meta, _ := json.Marshal(map[string]string{"error": msg})
 				if _, err := pool.Exec(ctx, query("SuggestionFail", p), id, opts.Now(), meta); err != nil {
@@ -185,26 +196,65 @@ func listToProcess(ctx context.Context, pool *pgxpool.Pool, p sqlParams, after i
 }
 
 // applyRow applies row id in one transaction, which also sets it SUCCES.
+// An error the database caused rather than the row (connection lost,
+// server shutting down, deadlock) is an *infraError.
 func applyRow(ctx context.Context, pool *pgxpool.Pool, kind Kind, id int32, opts Options) error {
 	now := opts.Now()
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		e := newEnv(tx, now, opts.Logger.With("table", kind.table(), "id", id))
-		var err error
-		if kind == KindGroupe {
-			err = e.applyGroupeByID(ctx, id)
-		} else {
-			err = e.applyLegacyByID(ctx, id)
-		}
-		if err != nil {
-			return err
-		}
-		tag, err := tx.Exec(ctx, query("SuggestionSucceed", tableParams(kind.table())), id, now)
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return &infraError{err}
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	e := newEnv(tx, now, opts.Logger.With("table", kind.table(), "id", id))
+	if kind == KindGroupe {
+		err = e.applyGroupeByID(ctx, id)
+	} else {
+		err = e.applyLegacyByID(ctx, id)
+	}
+	if err == nil {
+		var tag pgconn.CommandTag
+		tag, err = tx.Exec(ctx, query("SuggestionSucceed", tableParams(kind.table())), id, now)
 		if err == nil && tag.RowsAffected() == 0 {
 			// Someone changed the row's statut while it was applied: undo.
-			err = errNoLongerClaimed
+			return errNoLongerClaimed
 		}
-		return err
-	})
+	}
+	if err == nil {
+		// A deferred constraint fails here: the row's fault, as above.
+		err = tx.Commit(ctx)
+	}
+	if err != nil && (tx.Conn().IsClosed() || isDatabaseFailure(err)) {
+		return &infraError{err}
+	}
+	return err
+}
+
+// infraError is an apply that failed because of the database, not of the
+// row: the row goes back to ATRAITER instead of ERREUR.
+type infraError struct{ err error }
+
+func (e *infraError) Error() string { return e.err.Error() }
+func (e *infraError) Unwrap() error { return e.err }
+
+// isDatabaseFailure tells an error of the server or the connection that
+// says nothing of the row applied: connection exceptions (08), server
+// shutting down (57P01-57P03), insufficient resources (53), system
+// errors (58), serialization failures and deadlocks (40001, 40P01), a
+// network error.
+func isDatabaseFailure(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		c := pgErr.Code
+		switch {
+		case strings.HasPrefix(c, "08"), strings.HasPrefix(c, "53"), strings.HasPrefix(c, "58"),
+			c == "57P01", c == "57P02", c == "57P03", c == "40001", c == "40P01":
+			return true
+		}
+		return false
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || pgconn.SafeToRetry(err)
 }
 
 // errNoLongerClaimed: the row left ENCOURS during its apply.
