@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -52,17 +54,36 @@ tasks:
   - {id: join, function: noop, depends_on: [branch_a, branch_b, branch_c]}
 `
 
+// longDagID's tasks have ids far wider than a screen (ids may have 250
+// characters): the grid and the Gantt must stay usable.
+const (
+	longDagID  = "browser_long_ids"
+	longTaskID = "a_task_with_an_id_far_wider_than_any_screen_a_task_with_an_id_far_wider_than_any_screen_" +
+		"a_task_with_an_id_far_wider_than_any_screen_a_task_with_an_id_far_wider_than_any_screen_" +
+		"a_task_with_an_id_far_wider_than_any_screen_end"
+)
+
+const longYAML = `dag_id: ` + longDagID + `
+tasks:
+  - {id: ` + longTaskID + `, function: noop}
+  - {id: ` + longTaskID + `_2, function: noop, depends_on: [` + longTaskID + `]}
+`
+
 // platform is the bundle in-process: store, engine, in-memory queue
 // delivering to the noop runtime handler (logs to gofakes3), the
 // coordinator and the web function on loopback HTTP servers.
 type platform struct {
 	WebURL string // the web function's URL, its prefix included
+	Engine *engine.Engine
+	// TriggerPosts counts the trigger form's submissions the web received.
+	TriggerPosts atomic.Int32
 }
 
 func startPlatform(t *testing.T) *platform {
 	t.Helper()
 	set, err := dag.Load(dag.ValidateOptions{Functions: map[string]bool{"noop": true}},
-		dag.Source{FS: fstest.MapFS{"d.yaml": {Data: []byte(dagYAML)}}, Dir: ".", Name: "browser"})
+		dag.Source{FS: fstest.MapFS{"d.yaml": {Data: []byte(dagYAML)}, "long.yaml": {Data: []byte(longYAML)}},
+			Dir: ".", Name: "browser"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,9 +134,16 @@ func startPlatform(t *testing.T) *platform {
 		CoordinatorURL: coordSrv.URL, CoordinatorToken: token, Users: user + ":" + string(hash),
 		SessionKey: "browser-test-session-key", RefreshInterval: 500 * time.Millisecond})
 	// Mounted under a prefix, as the harness mounts functions.
+	p := &platform{Engine: eng}
 	mux := http.NewServeMux()
-	mux.Handle(webPrefix+"/", http.StripPrefix(webPrefix, h))
+	mux.Handle(webPrefix+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/trigger") {
+			p.TriggerPosts.Add(1)
+		}
+		http.StripPrefix(webPrefix, h).ServeHTTP(w, r)
+	}))
 	webSrv := httptest.NewServer(mux)
 	t.Cleanup(webSrv.Close)
-	return &platform{WebURL: webSrv.URL + webPrefix}
+	p.WebURL = webSrv.URL + webPrefix
+	return p
 }

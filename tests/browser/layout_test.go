@@ -1,0 +1,112 @@
+package browser_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/lvao/dataplatform/shared/engine"
+)
+
+// logIn logs the browser in and lands on the DAG list.
+func logIn(t *testing.T, ctx context.Context, p *platform) {
+	t.Helper()
+	step(t, ctx, "log in", 30*time.Second,
+		chromedp.Navigate(p.WebURL+"/"),
+		chromedp.WaitVisible(`input[name=user]`, chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=user]`, user, chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=password]`, password, chromedp.ByQuery),
+		chromedp.Click(`form button.primary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`table.dags`, chromedp.ByQuery),
+	)
+}
+
+// pageOverflow is how many pixels the page is wider than the window (a
+// table wider than the screen must scroll in its own box, not the page).
+const pageOverflow = `document.documentElement.scrollWidth - document.documentElement.clientWidth`
+
+// cellReachable scrolls the grid's box to its right end and tells whether
+// the first run's first cell is then the element under its own centre
+// (not covered by the sticky task column).
+const cellReachable = `(() => {
+  const box = document.querySelector(".scroll");
+  box.scrollLeft = box.scrollWidth;
+  const cell = document.querySelector("table.grid tbody a.cell");
+  const r = cell.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return hit === cell || cell.contains(hit);
+})()`
+
+// Task ids as long as allowed: the grid's sticky task column was wider
+// than the screen and covered every cell at any scroll, and the Gantt's
+// task column pushed state, duration and timeline out of sight.
+func TestLongTaskIdsKeepTheGridAndTheGanttUsable(t *testing.T) {
+	t.Parallel()
+	p := startPlatform(t)
+	ctx := browser(t)
+	logIn(t, ctx, p)
+
+	var overflow, ganttOverflow int
+	var shot []byte
+	step(t, ctx, "trigger the DAG of long ids and see its run", 60*time.Second,
+		chromedp.Navigate(p.WebURL+"/dags/"+longDagID+"/trigger"),
+		chromedp.Click(`form.card button.primary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`table.gantt[data-run-state="success"]`, chromedp.ByQuery),
+		chromedp.Evaluate(pageOverflow, &overflow),
+		chromedp.Evaluate(`(() => { const b = document.querySelector(".scroll"); return b.scrollWidth - b.clientWidth })()`, &ganttOverflow),
+		chromedp.FullScreenshot(&shot, 100),
+	)
+	if err := os.WriteFile(filepath.Join(outputDir(t), "run-long-ids.png"), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if overflow > 0 || ganttOverflow > 0 {
+		t.Errorf("run page: the page overflows by %dpx, the Gantt's box by %dpx", overflow, ganttOverflow)
+	}
+
+	var reachable bool
+	step(t, ctx, "the grid of long ids", 30*time.Second,
+		chromedp.Navigate(p.WebURL+"/dags/"+longDagID),
+		chromedp.WaitVisible(`table.grid a.cell.st-success`, chromedp.ByQuery),
+		chromedp.Evaluate(pageOverflow, &overflow),
+		chromedp.Evaluate(cellReachable, &reachable),
+		chromedp.FullScreenshot(&shot, 100),
+	)
+	if err := os.WriteFile(filepath.Join(outputDir(t), "grid-long-ids.png"), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if overflow > 0 || !reachable {
+		t.Errorf("grid: the page overflows by %dpx; a cell can be reached: %v", overflow, reachable)
+	}
+}
+
+// A grid wider than a phone scrolls in its box; the page itself did too:
+// each cell's hidden label (position: absolute) escaped the box.
+func TestWideGridOnAPhoneScrollsInItsBox(t *testing.T) {
+	t.Parallel()
+	p := startPlatform(t)
+	for range 25 {
+		if _, _, err := p.Engine.Trigger(context.Background(), engine.TriggerParams{DagID: dagID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := browser(t)
+	logIn(t, ctx, p)
+	var overflow, boxOverflow int
+	step(t, ctx, "the grid on a phone", 30*time.Second,
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(p.WebURL+"/dags/"+dagID),
+		chromedp.WaitVisible(`table.grid`, chromedp.ByQuery),
+		chromedp.Evaluate(pageOverflow, &overflow),
+		chromedp.Evaluate(`(() => { const b = document.querySelector(".scroll"); return b.scrollWidth - b.clientWidth })()`, &boxOverflow),
+	)
+	if boxOverflow <= 0 {
+		t.Fatalf("the grid of 25 runs fits a phone (%dpx): the test shows nothing", boxOverflow)
+	}
+	if overflow > 0 {
+		t.Errorf("the page overflows the phone's screen by %dpx", overflow)
+	}
+}
