@@ -29,7 +29,7 @@ func TestRunGanttShowsEveryAttempt(t *testing.T) {
 	if page.code != 200 || !strings.Contains(page.body, `data-run-state="success"`) {
 		t.Fatalf("run page: %d\n%.3000s", page.code, page.body)
 	}
-	rows := regexp.MustCompile(`(?s)<tr>\s*<td><a href="[^"]*/tasks/([a-z]+)">.*?</tr>`).FindAllStringSubmatch(page.body, -1)
+	rows := regexp.MustCompile(`(?s)<tr>\s*<td[^>]*><a href="[^"]*/tasks/([a-z]+)">.*?</tr>`).FindAllStringSubmatch(page.body, -1)
 	if len(rows) != 2 {
 		t.Fatalf("%d Gantt rows\n%s", len(rows), page.body)
 	}
