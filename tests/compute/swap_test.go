@@ -119,6 +119,26 @@ func TestPublishRefusesInconsistentTables(t *testing.T) {
 	equal(t, "nothing published", e.webStrings(`SELECT identifiant_unique FROM qfdmo_displayedacteur`), nil)
 }
 
+// A row the webapp table refuses while it is copied (a narrower column, a
+// check) stops the publication with the column and the value named, and
+// the map keeps its rows.
+func TestPublishCopyErrorNamesColumnAndValue(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.acteur("a0", row{"nom": "Ressourcerie du Faubourg"})
+	e.ps(false, "a0", "reparer", "ecran")
+	e.build()
+	e.publish("displayed")
+	e.exec(`ALTER TABLE qfdmo_displayedacteur ALTER COLUMN ville TYPE varchar(5)`)
+	e.exec(`UPDATE qfdmo_acteur SET ville = 'Saint-Étienne'`)
+	e.build()
+	_, err := e.runner.Publish(e.ctx, "displayed")
+	if err == nil || !strings.Contains(err.Error(), `column ville: "Saint-Étienne"`) {
+		t.Errorf("error = %v, want it to name the column ville and its value", err)
+	}
+	equal(t, "map kept", e.webStrings(`SELECT nom FROM qfdmo_displayedacteur`), []string{"Ressourcerie du Faubourg"})
+}
+
 // An exposure that came out empty never replaces a populated map.
 func TestPublishNeverEmptiesTheMap(t *testing.T) {
 	t.Parallel()

@@ -26,10 +26,29 @@ func streamCopy(ctx context.Context, src *pgconn.PgConn, srcSQL string, dst *pgc
 	// Unblocks the reader side if the destination stopped early.
 	pr.CloseWithError(errors.Join(err, io.ErrClosedPipe))
 	if sErr := <-srcErr; sErr != nil && !errors.Is(sErr, io.ErrClosedPipe) {
-		return 0, fmt.Errorf("error reading %q: %w", srcSQL, sErr)
+		return 0, fmt.Errorf("error reading %q: %w%s", srcSQL, sErr, where(sErr))
 	}
 	if err != nil {
-		return 0, fmt.Errorf("error writing %q: %w", dstSQL, err)
+		return 0, fmt.Errorf("error writing %q: %w%s", dstSQL, err, where(err))
 	}
 	return tag.RowsAffected(), nil
+}
+
+// where is the CONTEXT of a server error, which for a COPY names the line,
+// the column and the value refused ("COPY t, line 3, column nom: \"…\""),
+// and its DETAIL ("Failing row contains …"); pgconn's Error() shows
+// neither.
+func where(err error) string {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return ""
+	}
+	var s string
+	if pgErr.Where != "" {
+		s += "\nCONTEXT: " + pgErr.Where
+	}
+	if pgErr.Detail != "" {
+		s += "\nDETAIL: " + pgErr.Detail
+	}
+	return s
 }
