@@ -44,6 +44,9 @@
 //
 //   - SUCCES is written in the apply's transaction (LVAO saves it after
 //     the commit): a crash cannot leave an applied row ENCOURS.
+//   - A revision's parent cannot be the acteur itself, nor be given to an
+//     acteur that is a parent (a chain): such rows are ERREUR (LVAO saved
+//     them, and every later compute_acteurs then failed its data tests).
 //   - A row whose apply was cut by the end of the task's context, or by a
 //     database failure (connection lost, server shutting down, deadlock),
 //     is given back (ATRAITER) instead of being marked ERREUR, and Run

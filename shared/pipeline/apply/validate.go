@@ -73,7 +73,20 @@ func (e *env) fullClean(ctx context.Context, r *record) error {
 
 // cleanParent is the parent field's validation: the target must exist
 // (ForeignKey.validate) and must not itself be a duplicate (clean_parent).
+// Two guards LVAO lacks (each made every later compute_acteurs fail on
+// its data tests, until the data was repaired by hand): an acteur cannot
+// be its own parent, nor get a parent while it is one (a chain).
 func (e *env) cleanParent(ctx context.Context, r *record, parentID string) (string, error) {
+	if parentID == r.id {
+		return "An acteur can't be its own parent.", nil
+	}
+	var isParent bool
+	if err := e.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM qfdmo_revisionacteur WHERE parent_id = $1)`, r.id).Scan(&isParent); err != nil {
+		return "", err
+	}
+	if isParent {
+		return "You can't give a Parent to an acteur which is already a Parent.", nil
+	}
 	parent, err := e.load(ctx, revisionModel, parentID)
 	if err != nil {
 		return "", err
