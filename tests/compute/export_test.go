@@ -334,3 +334,30 @@ func TestExportWithoutTableSaysRunComputeFirst(t *testing.T) {
 		t.Errorf("objects written: %v", keys)
 	}
 }
+
+// An empty open-data table is not published: the public acteurs.csv stays
+// as it was (a header-only file would have replaced it), and the dated
+// export goes.
+func TestEmptyExportLeavesThePublicFile(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	if _, err := e.wh.Exec(e.ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{e.whSchema}.Sanitize()+`;
+		CREATE TABLE `+pgx.Identifier{e.whSchema, "empty"}.Sanitize()+` (identifiant text, nom text)`); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 9, 1, 5, 0, 0, 0, time.UTC)
+	f := newFakeS3(t, "opendata", now)
+	f.put(t, "opendata", "acteurs/acteurs.csv", "identifiant,nom\n1,Ressourcerie\n", now.Add(-7*24*time.Hour))
+	_, err := export.Export(e.ctx, export.Config{Warehouse: e.wh, Schema: e.whSchema, Table: "empty", S3: f.client,
+		Bucket: "opendata", Now: func() time.Time { return now }})
+	if err == nil || !strings.Contains(err.Error(), "is empty") {
+		t.Fatalf("error %v, want one saying the table is empty", err)
+	}
+	if body := string(f.get(t, "opendata", "acteurs/acteurs.csv")); body != "identifiant,nom\n1,Ressourcerie\n" {
+		t.Errorf("the public file changed: %q", body)
+	}
+	if keys := f.keys(t, "opendata"); len(keys) != 1 {
+		t.Errorf("objects left: %v, want only acteurs/acteurs.csv", keys)
+	}
+}
+

@@ -116,6 +116,12 @@ func Export(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res.Rows, res.Bytes = tag.RowsAffected(), w.written
+	if res.Rows == 0 {
+		// Not in LVAO: a header-only file would replace the public one,
+		// as compute_acteurs refuses to empty the map.
+		_, _ = cfg.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(cfg.Bucket), Key: aws.String(res.Key)})
+		return nil, fmt.Errorf("the open-data table %s.%s is empty: %s is left as it was", cfg.Schema, cfg.Table, res.LatestKey)
+	}
 	cfg.Logger.Info("open-data export written", "key", res.Key, "rows", res.Rows, "bytes", res.Bytes)
 
 	_, err = cfg.S3.CopyObject(ctx, &s3.CopyObjectInput{
