@@ -360,4 +360,3 @@ func TestEmptyExportLeavesThePublicFile(t *testing.T) {
 		t.Errorf("objects left: %v, want only acteurs/acteurs.csv", keys)
 	}
 }
-
