@@ -77,6 +77,10 @@ type platform struct {
 	Engine *engine.Engine
 	// TriggerPosts counts the trigger form's submissions the web received.
 	TriggerPosts atomic.Int32
+	// HoldTriggers makes those submissions wait for Release (a slow
+	// coordinator: the browser is still on the form meanwhile).
+	HoldTriggers atomic.Bool
+	Release      chan struct{}
 }
 
 func startPlatform(t *testing.T) *platform {
@@ -134,11 +138,18 @@ func startPlatform(t *testing.T) *platform {
 		CoordinatorURL: coordSrv.URL, CoordinatorToken: token, Users: user + ":" + string(hash),
 		SessionKey: "browser-test-session-key", RefreshInterval: 500 * time.Millisecond})
 	// Mounted under a prefix, as the harness mounts functions.
-	p := &platform{Engine: eng}
+	p := &platform{Engine: eng, Release: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.Handle(webPrefix+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/trigger") {
 			p.TriggerPosts.Add(1)
+			if p.HoldTriggers.Load() {
+				select {
+				case <-p.Release:
+				case <-r.Context().Done(): // the browser gave up this request
+					return
+				}
+			}
 		}
 		http.StripPrefix(webPrefix, h).ServeHTTP(w, r)
 	}))

@@ -1,11 +1,23 @@
-// LVAO pipelines: the only script. Refreshes a running task's log and asks
-// before destructive actions. The pages work without it.
+// LVAO pipelines: the only script. Refreshes a running task's log, asks
+// before destructive actions and sends each action once. The pages work
+// without it.
 (function () {
   "use strict";
+  // An action form is sent once: a double click on Trigger sent one
+  // request per click, each a new run. Back on the page, it works again.
   document.addEventListener("submit", function (ev) {
-    var b = ev.submitter || ev.target.querySelector("[data-confirm]");
+    var form = ev.target;
+    var post = (form.getAttribute("method") || "").toLowerCase() === "post";
+    if (post && form.hasAttribute("data-sent")) { ev.preventDefault(); return; }
+    var b = ev.submitter || form.querySelector("[data-confirm]");
     var msg = b && b.getAttribute("data-confirm");
-    if (msg && !window.confirm(msg)) { ev.preventDefault(); }
+    if (msg && !window.confirm(msg)) { ev.preventDefault(); return; }
+    if (post) { form.setAttribute("data-sent", ""); }
+  });
+  window.addEventListener("pageshow", function (ev) {
+    if (!ev.persisted) { return; }
+    var sent = document.querySelectorAll("form[data-sent]");
+    for (var i = 0; i < sent.length; i++) { sent[i].removeAttribute("data-sent"); }
   });
   // Grid and run pages reload while runs are active, unless the user is
   // busy with a form.
