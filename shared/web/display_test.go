@@ -32,3 +32,20 @@ func TestEveryTimeShownSaysUTC(t *testing.T) {
 		}
 	}
 }
+
+// The grid's "Runs" select shows the number of runs the page shows: with
+// ?runs=7 (or 1000, capped at 500) no option was selected, so it read 10
+// and "Show" silently changed the page to 10 runs.
+func TestGridRunsChoiceShowsTheNumberShown(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.login()
+	selected := regexp.MustCompile(`<option value="(\d+)" selected>`)
+	for query, want := range map[string]string{"": "25", "?runs=50": "50", "?runs=7": "7", "?runs=1000": "500", "?limit=3": "3"} {
+		page := f.get("/dags/demo" + query)
+		m := selected.FindAllStringSubmatch(page.body, -1)
+		if page.code != http.StatusOK || len(m) != 1 || m[0][1] != want {
+			t.Errorf("GET /dags/demo%s: %d, selected %v, want %s", query, page.code, m, want)
+		}
+	}
+}

@@ -288,7 +288,7 @@ func (s *server) grid(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		s.fail(w, r, rc, err)
 		return
 	}
-	v := gridView{grid: g, N: n, Choices: []int{10, 25, 50, 100},
+	v := gridView{grid: g, N: n, Choices: runChoices(n),
 		Self: rc.link("dags", dagID), TriggerLink: rc.link("dags", dagID, "trigger"), PauseLink: rc.link("dags", dagID, "pause")}
 	runs := strconv.Itoa(n)
 	if !g.Next.IsZero() {
@@ -306,6 +306,21 @@ func (s *server) grid(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		}
 	}
 	s.render(w, r, rc, http.StatusOK, "grid", dagID, v)
+}
+
+// runChoices are the grid's "Runs" options, n among them (?runs=7 shows
+// 7, and the select says so).
+func runChoices(n int) []int {
+	out := []int{10, 25, 50, 100}
+	for i, c := range out {
+		if c == n {
+			return out
+		}
+		if c > n {
+			return append(out[:i], append([]int{n}, out[i:]...)...)
+		}
+	}
+	return append(out, n)
 }
 
 // apiGridRun is a run of the API's grid, newest first.
