@@ -152,3 +152,27 @@ func TestDoubleClickTriggersOneRun(t *testing.T) {
 		t.Fatalf("%d trigger requests after a second trigger, want 2", n)
 	}
 }
+
+// An action's message shows once: the run page (which reloads itself
+// while the run is active) said "The run was created." at every reload,
+// and again on Back/Forward, as if one more run had been created.
+func TestActionMessageShowsOnce(t *testing.T) {
+	t.Parallel()
+	p := startPlatform(t)
+	ctx := browser(t)
+	logIn(t, ctx, p)
+	var search string
+	var flashes int
+	step(t, ctx, "trigger, wait for the run's end, reload", 30*time.Second,
+		chromedp.Navigate(p.WebURL+"/dags/"+dagID+"/trigger"),
+		chromedp.Click(`form.card button.primary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`table.gantt[data-run-state="success"]`, chromedp.ByQuery),
+		chromedp.Reload(),
+		chromedp.WaitVisible(`table.gantt`, chromedp.ByQuery),
+		chromedp.Evaluate(`location.search`, &search),
+		chromedp.Evaluate(`document.querySelectorAll("p.flash").length`, &flashes),
+	)
+	if flashes != 0 || search != "" {
+		t.Fatalf("after a reload: %d messages, query %q", flashes, search)
+	}
+}

@@ -19,6 +19,14 @@
     var sent = document.querySelectorAll("form[data-sent]");
     for (var i = 0; i < sent.length; i++) { sent[i].removeAttribute("data-sent"); }
   });
+  // An action's message (?done=…) shows once: the address loses it, so a
+  // reload (pages reload themselves while runs are active), Back or
+  // Forward do not say again that a run was created.
+  if (/[?&]done=/.test(window.location.search) && window.history.replaceState) {
+    var q = window.location.search.slice(1).split("&").filter(function (kv) { return kv.indexOf("done=") !== 0; });
+    window.history.replaceState(window.history.state, "",
+      window.location.pathname + (q.length ? "?" + q.join("&") : "") + window.location.hash);
+  }
   // Grid and run pages reload while runs are active, unless the user is
   // busy with a form.
   var auto = document.querySelector("[data-autorefresh]");
