@@ -16,6 +16,7 @@ type triggerView struct {
 	Description string
 	Fields      []paramField
 	Errors      []string // problems of no single param, and coordinator refusals
+	Invalid     []string // the params with an error, in the form's order
 	Action      string
 	GridLink    string
 	// Paused: the run will wait in queued until the DAG is unpaused.
@@ -60,6 +61,9 @@ func (s *server) renderTrigger(w http.ResponseWriter, r *http.Request, rc *reqCt
 		Paused: s.dagPaused(r.Context(), spec.DagID)}
 	for i := range v.Fields {
 		v.Fields[i].Error = problems[v.Fields[i].Name]
+		if v.Fields[i].Error != "" {
+			v.Invalid = append(v.Invalid, v.Fields[i].Name)
+		}
 		delete(problems, v.Fields[i].Name)
 	}
 	for name, msg := range problems {

@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +49,30 @@ func TestGridRunsChoiceShowsTheNumberShown(t *testing.T) {
 		if page.code != http.StatusOK || len(m) != 1 || m[0][1] != want {
 			t.Errorf("GET /dags/demo%s: %d, selected %v, want %s", query, page.code, m, want)
 		}
+	}
+}
+
+// A bad submission names every invalid param at once, and says so at the
+// top of the form: a value that was not a number hid the other problems
+// until it was fixed, and an error below the fold looked like nothing
+// happened.
+func TestTriggerFormNamesEveryInvalidParamAtTheTop(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	csrf := f.login()
+	resp := f.post("/dags/demo/trigger", url.Values{"csrf": {csrf}, "param.greeting": {"hi"}, "param.count": {"many"},
+		"param.mode": {`"medium"`}})
+	if resp.code != http.StatusBadRequest {
+		t.Fatalf("bad form: %d", resp.code)
+	}
+	for _, want := range []string{"expected an integer", "not one of the allowed values",
+		`<a href="#p-count">count</a>`, `<a href="#p-mode">mode</a>`} {
+		if !strings.Contains(resp.body, want) {
+			t.Errorf("the answer lacks %s", want)
+		}
+	}
+	summary, form := strings.Index(resp.body, `href="#p-count"`), strings.Index(resp.body, `<form method="post"`)
+	if summary < 0 || summary > form {
+		t.Error("the summary is not above the form")
 	}
 }

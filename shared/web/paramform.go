@@ -126,16 +126,26 @@ func parseConf(spec *dag.Spec, form url.Values) (map[string]any, map[string]stri
 			conf[p.Name] = v
 		}
 	}
-	if len(problems) > 0 {
-		return nil, problems
-	}
+	// The DAG's rules check the values that could be read, so one bad
+	// submission names every invalid param at once; a param whose input
+	// could not be read keeps that problem only (not "required" too).
 	if _, err := spec.ResolveParams(conf); err != nil {
 		var ce *dag.ConfError
 		if !errors.As(err, &ce) {
-			problems[""] = err.Error()
+			if len(problems) == 0 {
+				problems[""] = err.Error()
+			}
 			return nil, problems
 		}
-		addProblems(problems, ce.Problems)
+		more := map[string]string{}
+		addProblems(more, ce.Problems)
+		for name, msg := range more {
+			if _, unreadable := problems[name]; !unreadable || name == "" {
+				problems[name] = msg
+			}
+		}
+	}
+	if len(problems) > 0 {
 		return nil, problems
 	}
 	return conf, nil

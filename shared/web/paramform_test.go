@@ -105,3 +105,19 @@ func optionTexts(f paramField) []string {
 	}
 	return out
 }
+
+// Every invalid param is named at once: an unreadable input no longer
+// hides the others' problems, and keeps its own problem only.
+func TestParseConfNamesEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
+	spec := &dag.Spec{DagID: "d", Params: dag.Params{
+		{Name: "i", Type: "integer"},
+		{Name: "o", Type: "object", Default: map[string]any{}},
+		{Name: "req", Type: "string"},
+	}}
+	_, problems := parseConf(spec, url.Values{"param.i": {"x"}, "param.o": {"[1]"}})
+	if len(problems) != 3 || !strings.HasPrefix(problems["i"], "expected an integer") || strings.Contains(problems["i"], "required") ||
+		!strings.Contains(problems["o"], "expected object") || !strings.Contains(problems["req"], "required") {
+		t.Fatalf("problems %q", problems)
+	}
+}
