@@ -109,7 +109,7 @@ func (s *server) pause(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	dagID := r.PathValue("dag_id")
 	paused := r.PostForm.Get("paused") == "true"
 	if err := s.coord.SetPaused(r.Context(), r.Header.Get("X-Request-ID"), dagID, paused); err != nil {
-		s.actionError(w, r, rc, err)
+		s.actionError(w, r, rc, err, rc.link("dags", dagID), "Back to the DAG")
 		return
 	}
 	s.log.InfoContext(r.Context(), "web: DAG paused", "user", rc.User, "dag_id", dagID, "paused", paused)
@@ -131,7 +131,7 @@ func (s *server) clear(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	tasks := r.PostForm["task_id"]
 	downstream := r.PostForm.Get("downstream") == "true"
 	if err := s.coord.Clear(r.Context(), r.Header.Get("X-Request-ID"), dagID, runID, tasks, downstream); err != nil {
-		s.actionError(w, r, rc, err)
+		s.actionError(w, r, rc, err, rc.link("dags", dagID, "runs", runID), "Back to the run")
 		return
 	}
 	s.log.InfoContext(r.Context(), "web: tasks cleared", "user", rc.User, "dag_id", dagID, "run_id", runID,
@@ -152,7 +152,7 @@ func (s *server) mark(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 		return
 	}
 	if err := s.coord.Mark(r.Context(), r.Header.Get("X-Request-ID"), dagID, runID, taskID, state); err != nil {
-		s.actionError(w, r, rc, err)
+		s.actionError(w, r, rc, err, rc.link("dags", dagID, "runs", runID, "tasks", taskID), "Back to the task")
 		return
 	}
 	s.log.InfoContext(r.Context(), "web: task marked", "user", rc.User, "dag_id", dagID, "run_id", runID,
@@ -171,9 +171,12 @@ func (s *server) actionFailure(r *http.Request, err error) *actionError {
 	return &actionError{Status: http.StatusBadGateway, Msg: "the action failed; try again in a moment"}
 }
 
-func (s *server) actionError(w http.ResponseWriter, r *http.Request, rc *reqCtx, err error) {
+// actionError shows a refused or failed action, with a link back to the
+// page it was made from (to, named toText).
+func (s *server) actionError(w http.ResponseWriter, r *http.Request, rc *reqCtx, err error, to, toText string) {
 	ae := s.actionFailure(r, err)
-	s.errorPage(w, r, rc, statusOf(ae), "The action was refused", capitalize(ae.Error())+".")
+	s.render(w, r, rc, statusOf(ae), "error", "The action was refused", errorView{Heading: "The action was refused",
+		Message: capitalize(ae.Error()) + ".", Back: rc.link(), RequestID: r.Header.Get("X-Request-ID"), To: to, ToText: toText})
 }
 
 // statusOf passes the coordinator's 4xx (bad input, not found, conflict)

@@ -76,3 +76,26 @@ func TestTriggerFormNamesEveryInvalidParamAtTheTop(t *testing.T) {
 		t.Error("the summary is not above the form")
 	}
 }
+
+// A refused action links back to where it was made, not only to the DAG
+// list (from which the user had to find the run again).
+func TestRefusedActionLinksBackToItsPage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	csrf := f.login()
+	run := f.trigger(demoDag)
+	f.pump()
+	cases := []struct{ path, form, back string }{
+		{"/dags/demo/runs/" + run + "/clear", "task_id=nope", `href="../../../../dags/demo/runs/` + run + `">Back to the run`},
+		{"/dags/demo/runs/" + run + "/tasks/nope/mark", "state=success", `href="../../../../../../dags/demo/runs/` + run + `/tasks/nope">Back to the task`},
+		{"/dags/nope/pause", "paused=true", `href="../../dags/nope">Back to the DAG`},
+	}
+	for _, c := range cases {
+		form, _ := url.ParseQuery(c.form)
+		form.Set("csrf", csrf)
+		resp := f.post(c.path, form)
+		if resp.code < 400 || !strings.Contains(resp.body, c.back) || !strings.Contains(resp.body, `Back to the DAGs</a>`) {
+			t.Errorf("POST %s: %d, want a link %s:\n%.3000s", c.path, resp.code, c.back, resp.body)
+		}
+	}
+}

@@ -72,6 +72,8 @@ var flashes = map[string]string{
 type errorView struct {
 	Heading, Message, Back string
 	RequestID              string
+	// To and ToText link to the page an action was made from, if any.
+	To, ToText string
 }
 
 // errorPage shows a friendly error (JSON under /api).
