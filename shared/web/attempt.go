@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/lvao/dataplatform/shared/store"
 	"github.com/lvao/dataplatform/shared/tasklog"
 )
@@ -62,7 +65,8 @@ type attemptView struct {
 	LogError             string
 	LogAPI               string
 	DownloadLink         string
-	Refresh              int // milliseconds; 0: the log is final
+	LinkValidity         string // how long the presigned log link lasts, for people
+	Refresh              int    // milliseconds; 0: the log is final
 	// Reload (ms) reloads the page while the task waits for an attempt.
 	Reload              int
 	RunLink, GridLink   string
@@ -117,6 +121,7 @@ func (s *server) attempt(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 			q := url.Values{"key": {key}}
 			v.LogAPI = withQuery(rc.link("api", "v1", "dags", dagID, "dagRuns", runID, "logs"), q)
 			v.DownloadLink = withQuery(rc.link("dags", dagID, "runs", runID, "log"), q)
+			v.LinkValidity = humanDuration(s.cfg.PresignExpiry)
 			if v.Log, err = s.readTail(r.Context(), key); err != nil {
 				s.log.WarnContext(r.Context(), "web: log unavailable", "key", key, "error", err.Error())
 				v.LogError = "The log cannot be read right now."
@@ -197,6 +202,16 @@ func (s *server) logDownload(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 		s.errorPage(w, r, rc, code, "No such log", "This link does not name a log of this run.")
 		return
 	}
+	// S3 would answer its raw NoSuchKey XML for a log not written yet.
+	if s.cfg.S3 != nil {
+		if _, err := s.cfg.S3.HeadObject(r.Context(), &s3.HeadObjectInput{Bucket: aws.String(s.cfg.LogsBucket), Key: aws.String(key)}); err != nil {
+			if code := tasklog.APICode(err); code == "NoSuchKey" || code == "NotFound" {
+				s.errorPage(w, r, rc, http.StatusNotFound, "No log yet",
+					"This attempt's log is not written yet: a running task's first lines reach S3 half a second after it starts. Try again in a moment.")
+				return
+			}
+		}
+	}
 	link, err := s.presignLog(r.Context(), key)
 	if err != nil {
 		s.fail(w, r, rc, err)
@@ -268,4 +283,23 @@ func nilTime(t time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// humanDuration writes a link's validity for people: "5 minutes", "1 hour",
+// "90 seconds".
+func humanDuration(d time.Duration) string {
+	unit := func(n int64, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.FormatInt(n, 10) + " " + one + "s"
+	}
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return unit(int64(d/time.Hour), "hour")
+	case d >= time.Minute && d%time.Minute == 0:
+		return unit(int64(d/time.Minute), "minute")
+	default:
+		return unit(int64(d.Round(time.Second)/time.Second), "second")
+	}
 }

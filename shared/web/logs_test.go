@@ -139,8 +139,15 @@ func TestRunningAttemptLogRefreshes(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := f.get("/dags/demo/runs/" + run + "/tasks/extract")
-	if !strings.Contains(page.body, `data-refresh="3000"`) || !strings.Contains(page.body, "(no log yet)") {
+	if !strings.Contains(page.body, `data-refresh="3000"`) || !strings.Contains(page.body, "(no log yet)") ||
+		!strings.Contains(page.body, "link valid 5 minutes") {
 		t.Fatalf("running attempt page:\n%s", page.body)
+	}
+	// The whole-log link before the log exists: a page saying so, not
+	// S3's NoSuchKey XML.
+	if resp := f.get("/dags/demo/runs/" + run + "/log?key=" + url.QueryEscape(key)); resp.code != http.StatusNotFound ||
+		!strings.Contains(resp.body, "not written yet") {
+		t.Fatalf("download before the log exists: %d %s", resp.code, resp.body)
 	}
 	if _, err := f.s3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(logsBucket), Key: aws.String(key),
 		Body: strings.NewReader("first line\n")}); err != nil {
