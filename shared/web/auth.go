@@ -108,7 +108,9 @@ func noStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store"
 // loginView is the login page's data.
 type loginView struct {
 	Next, Error, LoginCSRF string
-	NoUsers                bool
+	// User is the name typed before a failed login, kept in the form.
+	User    string
+	NoUsers bool
 }
 
 func (s *server) loginPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
@@ -164,7 +166,10 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	user := strings.TrimSpace(r.PostForm.Get("user"))
 	if !s.checkPassword(user, r.PostForm.Get("password")) {
 		s.log.WarnContext(r.Context(), "web login failed", "user", user, "request_id", r.Header.Get("X-Request-ID"))
-		s.renderLogin(w, r, rc, http.StatusUnauthorized, loginView{Next: next, Error: "Wrong user name or password."})
+		if len(user) > 200 {
+			user = ""
+		}
+		s.renderLogin(w, r, rc, http.StatusUnauthorized, loginView{Next: next, Error: "Wrong user name or password.", User: user})
 		return
 	}
 	setCookie(w, rc, sessionCookie, s.sign(s.newSession(user)), int(s.cfg.SessionTTL.Seconds()))

@@ -51,6 +51,10 @@ func TestWrongPasswordIsRejected(t *testing.T) {
 		if resp.code != http.StatusUnauthorized || !strings.Contains(resp.body, "Wrong user name or password") {
 			t.Errorf("%q/%q: %d", c.user, c.pass, resp.code)
 		}
+		// The name typed stays in the form; the password never comes back.
+		if c.user != "" && (!strings.Contains(resp.body, `value="`+c.user+`"`) || strings.Contains(resp.body, `value="`+c.pass+`"`)) {
+			t.Errorf("%q/%q: the form after the failure:\n%s", c.user, c.pass, resp.body)
+		}
 		if strings.Contains(resp.header.Get("Set-Cookie"), "lvao_web_session=") {
 			t.Errorf("%q/%q: a session cookie was set", c.user, c.pass)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -175,4 +176,24 @@ func TestActionMessageShowsOnce(t *testing.T) {
 	if flashes != 0 || search != "" {
 		t.Fatalf("after a reload: %d messages, query %q", flashes, search)
 	}
+}
+
+// A running attempt's page refreshes its log; when the session expires
+// meanwhile, the page goes to the login page instead of saying "refresh
+// failed; retrying" forever.
+func TestExpiredSessionOnARefreshingLogGoesToLogin(t *testing.T) {
+	t.Parallel()
+	p := startPlatform(t)
+	ctx := browser(t)
+	logIn(t, ctx, p)
+	run, _, err := p.Engine.Trigger(context.Background(), engine.TriggerParams{DagID: waitDagID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "the running task's page, then the session expires", 60*time.Second,
+		chromedp.Navigate(p.WebURL+"/dags/"+waitDagID+"/runs/"+run.RunID+"/tasks/hold"),
+		chromedp.WaitVisible(`pre#log[data-refresh]:not([data-refresh="0"])`, chromedp.ByQuery),
+		network.DeleteCookies("lvao_web_session").WithURL(p.WebURL+"/"),
+		chromedp.WaitVisible(`input[name=user]`, chromedp.ByQuery),
+	)
 }

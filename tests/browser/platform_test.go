@@ -63,6 +63,12 @@ const (
 		"a_task_with_an_id_far_wider_than_any_screen_end"
 )
 
+// waitDagID's task runs until the test ends (a log that refreshes).
+const (
+	waitDagID = "browser_wait"
+	waitYAML  = "dag_id: " + waitDagID + "\ntasks: [{id: hold, function: wait}]\n"
+)
+
 const longYAML = `dag_id: ` + longDagID + `
 tasks:
   - {id: ` + longTaskID + `, function: noop}
@@ -85,8 +91,8 @@ type platform struct {
 
 func startPlatform(t *testing.T) *platform {
 	t.Helper()
-	set, err := dag.Load(dag.ValidateOptions{Functions: map[string]bool{"noop": true}},
-		dag.Source{FS: fstest.MapFS{"d.yaml": {Data: []byte(dagYAML)}, "long.yaml": {Data: []byte(longYAML)}},
+	set, err := dag.Load(dag.ValidateOptions{Functions: map[string]bool{"noop": true, "wait": true}},
+		dag.Source{FS: fstest.MapFS{"d.yaml": {Data: []byte(dagYAML)}, "long.yaml": {Data: []byte(longYAML)}, "wait.yaml": {Data: []byte(waitYAML)}},
 			Dir: ".", Name: "browser"})
 	if err != nil {
 		t.Fatal(err)
@@ -111,8 +117,25 @@ func startPlatform(t *testing.T) *platform {
 			return code
 		}})
 	t.Cleanup(mem.Close)
+	// Registered after mem.Close, so it runs first: the waiting task ends
+	// before the queue waits for its deliveries.
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
 	eng := engine.New(engine.Config{Store: st, Publisher: mem, Dags: func() *dag.Set { return set }})
 	handlers["noop"] = runtime.NewHandler(runtime.Config{Engine: eng, Function: "noop", Task: builtin.Noop,
+		Logs: func(ctx context.Context, key string) runtime.LogWriter {
+			return tasklog.Open(tasklog.Config{Client: s3c, Bucket: "logs", FlushInterval: 200 * time.Millisecond}, key)
+		}})
+	handlers["wait"] = runtime.NewHandler(runtime.Config{Engine: eng, Function: "wait",
+		Task: func(ctx context.Context, task *runtime.Task) (any, error) {
+			task.Logger.Info("waiting until the test ends")
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-stop:
+				return nil, nil
+			}
+		},
 		Logs: func(ctx context.Context, key string) runtime.LogWriter {
 			return tasklog.Open(tasklog.Config{Client: s3c, Bucket: "logs", FlushInterval: 200 * time.Millisecond}, key)
 		}})

@@ -51,7 +51,12 @@
   function atBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 40; }
   function tick() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+      .then(function (r) {
+        // The session expired: reloading goes through the login page and back.
+        if (r.status === 401) { window.location.reload(); return new Promise(function () {}); }
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      })
       .then(function (d) {
         var stick = atBottom();
         var text = d.missing ? "(no log yet)" : d.text;
