@@ -195,3 +195,15 @@ func TestGridRefusesABadRunsCount(t *testing.T) {
 		t.Errorf("a large ?runs= is capped, not refused: %d", page.code)
 	}
 }
+
+// A DAG with no run yet lists its tasks (the grid had nothing to show).
+func TestGridOfADagWithoutRunsListsItsTasks(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.login()
+	page := f.get("/dags/demo")
+	if page.code != http.StatusOK || !strings.Contains(page.body, "No run yet.") ||
+		!strings.Contains(page.body, `title="extract">extract</code>`) || !strings.Contains(page.body, `title="load">load</code>`) {
+		t.Fatalf("grid without runs: %d\n%s", page.code, page.body)
+	}
+}
