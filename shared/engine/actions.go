@@ -73,14 +73,20 @@ func (e *Engine) Clear(ctx context.Context, p ClearParams) ([]string, error) {
 		var running []string
 		var leases []*time.Time
 		for _, ti := range before {
-			if ti.State == string(planner.StateRunning) {
-				running = append(running, ti.TaskID)
-				var l *time.Time
+			var l *time.Time
+			switch {
+			case ti.State == string(planner.StateRunning):
 				if !ti.LeaseExpiresAt.IsZero() {
 					l = &ti.LeaseExpiresAt
 				}
-				leases = append(leases, l)
+			case ti.State == string(planner.StateUpForRetry) && ti.Error == store.ClearedWaitReason:
+				// Cleared again while its attempt still stops: it waits on.
+				l = &ti.NextRetryAt
+			default:
+				continue
 			}
+			running = append(running, ti.TaskID)
+			leases = append(leases, l)
 		}
 		if len(running) > 0 {
 			if err := tx.TaskInstanceHoldCleared(ctx, run.PK, running, leases, now); err != nil {

@@ -442,6 +442,13 @@ func TestClearRunningTaskWaitsForTheAttemptToStop(t *testing.T) {
 	if got := states(d); got["x"] != "up_for_retry" || got["u"] != "queued" || !strings.Contains(d.Tasks[1].Error, "cleared while running") {
 		t.Fatalf("after the clear: %v, x's error %q", got, d.Tasks[1].Error)
 	}
+	// Cleared again while its attempt still stops: it waits on.
+	if _, err := b.eng.Clear(ctx, engine.ClearParams{DagID: "cr", RunID: run.RunID, TaskIDs: []string{"x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := states(b.doc("cr", run.RunID)); got["x"] != "up_for_retry" {
+		t.Fatalf("x cleared twice while its attempt runs: %v", got)
+	}
 	b.pumpOne() // u again: x's new try still waits for its attempt
 	if got := states(b.doc("cr", run.RunID)); got["u"] != "success" || got["x"] != "up_for_retry" {
 		t.Fatalf("u done, x's attempt running: %v", got)
