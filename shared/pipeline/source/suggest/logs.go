@@ -14,8 +14,12 @@ import (
 //	ERROR   logs     AJOUT    MODIF    -        AJOUT
 //	WARNING logs     AJOUT    MODIF    -        MODIF
 //
-// A log of a deleted acteur, or of a cohort that is not written (no
-// change of that action), is not written. To file the logs, Write needs
+// A log of a deleted acteur is not written. Not in LVAO: a log of an
+// acteur without change (a dropped row's ERROR, a left-over WARNING) whose
+// cohort is not written (no change of that action) goes with another
+// cohort of the run, AJOUT, MODIF then SUP, rather than nowhere: LVAO
+// failed the whole run on an unknown acteur type or label, here such rows
+// are dropped and their ERROR logs must reach a human. To file the logs, Write needs
 // the action of each identifiant_unique the logs name: logRouter reads the
 // logs' ids first (few, next to the rows), then notes their actions while
 // Write counts the changes.
@@ -41,6 +45,7 @@ type logCounts struct {
 	createErrors, createWarnings     int // errors: of created and left-over acteurs
 	updateErrors, updateWarnings     int // of updated acteurs
 	leftoverWarnings, notWrittenLogs int // warnings of other acteurs (to MODIF); of deleted ones
+	deleteLogs                       int // other acteurs' logs filed with SUP (no AJOUT nor MODIF cohort)
 }
 
 // written counts the logs written with a cohort of action a.
@@ -50,6 +55,8 @@ func (c logCounts) written(a Action) int {
 		return c.createErrors + c.createWarnings
 	case ActionUpdate:
 		return c.updateErrors + c.updateWarnings + c.leftoverWarnings
+	case ActionDelete:
+		return c.deleteLogs
 	}
 	return 0
 }
@@ -58,6 +65,9 @@ type logRouter struct {
 	logs    Source[transform.Log]
 	actions map[string]Action // identifiant_unique named by a log → its change ("" none)
 	counts  logCounts
+	// cohorts are the actions whose cohort is written (nil: not known yet,
+	// LVAO's filing).
+	cohorts map[Action]bool
 }
 
 // newLogRouter reads the ids the logs name.
@@ -95,10 +105,19 @@ func (r *logRouter) route(l transform.Log) (Action, bool) {
 	case ActionDelete:
 		return "", false
 	}
+	prefer := ActionUpdate
 	if l.Blocking {
-		return ActionCreate, true
+		prefer = ActionCreate
 	}
-	return ActionUpdate, true
+	if r.cohorts == nil || r.cohorts[prefer] {
+		return prefer, true
+	}
+	for _, a := range []Action{ActionCreate, ActionUpdate, ActionDelete} {
+		if r.cohorts[a] {
+			return a, true
+		}
+	}
+	return prefer, true // no cohort at all: counted as not written
 }
 
 // count reads the logs again to size the groups (for the metadata, which
@@ -119,6 +138,8 @@ func (r *logRouter) count(ctx context.Context) error {
 		switch {
 		case !ok:
 			r.counts.notWrittenLogs++
+		case a == ActionDelete:
+			r.counts.deleteLogs++
 		case a == ActionCreate && l.Blocking:
 			r.counts.createErrors++
 		case a == ActionCreate:

@@ -153,6 +153,10 @@ func Write(ctx context.Context, pool *pgxpool.Pool, run RunInfo, in WriteInput, 
 			router.note(a, c.IdentifiantUnique)
 		}
 	}
+	router.cohorts = map[Action]bool{}
+	for a, n := range sizes {
+		router.cohorts[a] = n > 0
+	}
 	if err := router.count(ctx); err != nil {
 		return counts, err
 	}

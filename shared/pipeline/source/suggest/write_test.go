@@ -400,3 +400,31 @@ func TestLogOfLongIdentifiantIsWritten(t *testing.T) {
 		t.Errorf("identifiant_unique %q, want the first 255 characters %q", id, want)
 	}
 }
+
+// A run with no acteur to create: the ERROR log of a row dropped for an
+// unknown acteur type goes with the MODIF cohort (LVAO files it under
+// AJOUT, and with no AJOUT cohort it was written nowhere).
+func TestDroppedRowErrorWithoutCreationsGoesWithAnotherCohort(t *testing.T) {
+	t.Parallel()
+	pool := setupScenario(t)
+	if _, err := runPipeline(t, pool, run1, scenarioRows(), scenarioLogs(), WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	run2 := RunInfo{DagID: "eo-ecomaison", DisplayName: "Source - ECOMAISON", RunID: "scheduled__2025-08-02T10:00:00+00:00"}
+	rows := []transform.Row{testRow("1", rowOpts{ville: "Lyon", labels: []string{"qualirepar", "reparacteur"}}),
+		testRow("50", rowOpts{acteurType: "type_inconnu"})}
+	res, err := runPipeline(t, pool, run2, rows, nil, WriteOptions{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.counts.ByAction[ActionCreate].CohortID != 0 || res.counts.LogsNotWritten != 0 {
+		t.Fatalf("counts %+v: want no AJOUT cohort and every log written", res.counts)
+	}
+	var typ, msg string
+	err = pool.QueryRow(context.Background(), `SELECT c.type_action, l.message FROM data_suggestionlog l
+		JOIN data_suggestioncohorte c ON c.id = l.suggestion_cohorte_id
+		WHERE c.identifiant_execution = 'scheduled - 2025-08-02T10:00:00+00:00' AND l.niveau_de_log = 'ERROR'`).Scan(&typ, &msg)
+	if err != nil || typ != "SOURCE_MODIFICATION" || !strings.Contains(msg, "type_inconnu") {
+		t.Fatalf("the dropped row's ERROR log: %q %q %v", typ, msg, err)
+	}
+}
