@@ -87,3 +87,36 @@ func TestCIJobOutlastsTheTestTimeout(t *testing.T) {
 		t.Errorf("ci.yml jobs.test.timeout-minutes is %s, want at least TEST_TIMEOUT (%s) + 10m", job, testTimeout)
 	}
 }
+
+// Prod deploys only a tag on main's history: cd_prod's deploy job needs the
+// job that checks it.
+func TestProdDeploysOnlyTagsOfMain(t *testing.T) {
+	t.Parallel()
+	var wf struct {
+		Jobs map[string]struct {
+			Needs any `yaml:"needs"`
+			Steps []struct {
+				Run string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	data, err := os.ReadFile(filepath.Join(repoRoot, ".github", "workflows", "cd_prod.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		t.Fatal(err)
+	}
+	needs, _ := wf.Jobs["deploy"].Needs.([]any)
+	if !slices.Contains(needs, any("on-main")) || !slices.Contains(needs, any("test")) {
+		t.Fatalf("cd_prod's deploy needs %v, want on-main and test", wf.Jobs["deploy"].Needs)
+	}
+	checked := false
+	for _, st := range wf.Jobs["on-main"].Steps {
+		checked = checked || regexp.MustCompile(`merge-base --is-ancestor "\$GITHUB_SHA" origin/main`).MatchString(st.Run)
+	}
+	if !checked {
+		t.Error("cd_prod's on-main job does not check that the tag's commit is on main")
+	}
+}
+
