@@ -119,4 +119,3 @@ func TestProdDeploysOnlyTagsOfMain(t *testing.T) {
 		t.Error("cd_prod's on-main job does not check that the tag's commit is on main")
 	}
 }
-
