@@ -196,3 +196,23 @@ func TestRevisionSaveCreatesItsActeur(t *testing.T) {
 	r := f.row("qfdmo_revisionacteur", "orphan")
 	want(t, "revision", []any{r["source"], r["identifiant_externe"], r["adresse"]}, []any{"communautelvao", a["identifiant_externe"], "__empty__"})
 }
+
+// A change's order as Python sorts it and pydantic reads it: a lone change
+// with "order": "1" is applied (no comparison; "1" is a lax int); orders
+// that are all strings sort as strings; a mix is Python's TypeError.
+func TestChangeOrderAsPythonSortsIt(t *testing.T) {
+	f := setup(t)
+	f.acteur("a1", acteurOpts{})
+	withOrder := func(order any, c map[string]any) map[string]any { c["order"] = order; return c }
+	lone := f.changes(withOrder("1", change(0, "acteur_change_nothing_in_base", "a1", nil)))
+	strs := f.changes(withOrder("2", change(0, "acteur_change_nothing_in_base", "a1", nil)),
+		withOrder(" 10 ", change(0, "acteur_change_nothing_in_base", "a1", nil)))
+	mixed := f.changes(withOrder("1", change(0, "acteur_change_nothing_in_base", "a1", nil)),
+		change(2, "acteur_change_nothing_in_base", "a1", nil))
+	notInt := f.changes(withOrder("one", change(0, "acteur_change_nothing_in_base", "a1", nil)))
+	f.apply(false)
+	f.wantStatut(false, lone, "SUCCES", "")
+	f.wantStatut(false, strs, "SUCCES", "")
+	f.wantStatut(false, mixed, "ERREUR", "'<' not supported between instances of 'int' and 'str'")
+	f.wantStatut(false, notInt, "ERREUR", "Input should be a valid integer greater than or equal to 1")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,8 +61,12 @@ func (e *env) applyChanges(ctx context.Context, suggestion any) error {
 	if !ok {
 		return fmt.Errorf("'%s' object has no attribute 'sort'", pyTypeName(raw))
 	}
+	// changes.sort(key=lambda x: x["order"]): numbers sort as numbers,
+	// strings as strings; a list of one is not compared at all (pydantic
+	// then reads a numeric string as an int); a mix is Python's TypeError.
 	type sortable struct {
-		order float64
+		order any // float64 or string
+		raw   any
 		c     map[string]any
 	}
 	items := make([]sortable, 0, len(list))
@@ -74,17 +79,36 @@ func (e *env) applyChanges(ctx context.Context, suggestion any) error {
 		if !ok {
 			return keyError("order")
 		}
-		n, ok := o.(json.Number)
-		if !ok {
-			return fmt.Errorf("'<' not supported between instances of '%s' and 'int'", pyTypeName(o))
+		item := sortable{raw: o, c: c}
+		switch v := o.(type) {
+		case json.Number:
+			f, err := v.Float64()
+			if err != nil {
+				return err
+			}
+			item.order = f
+		case string:
+			item.order = v
 		}
-		f, err := n.Float64()
-		if err != nil {
-			return err
-		}
-		items = append(items, sortable{f, c})
+		items = append(items, item)
 	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].order < items[j].order })
+	if len(items) > 1 {
+		for _, it := range items[1:] {
+			_, num0 := items[0].order.(float64)
+			_, str0 := items[0].order.(string)
+			_, num := it.order.(float64)
+			_, str := it.order.(string)
+			if !(num0 && num) && !(str0 && str) {
+				return fmt.Errorf("'<' not supported between instances of '%s' and '%s'", pyTypeName(it.raw), pyTypeName(items[0].raw))
+			}
+		}
+		sort.SliceStable(items, func(i, j int) bool {
+			if a, ok := items[i].order.(float64); ok {
+				return a < items[j].order.(float64)
+			}
+			return items[i].order.(string) < items[j].order.(string)
+		})
+	}
 	for _, it := range items {
 		name, params, err := validateChange(it.c)
 		if err != nil {
@@ -104,7 +128,11 @@ func (e *env) applyChanges(ctx context.Context, suggestion any) error {
 // characters or more, a known model_name, and the model's parameters.
 func validateChange(c map[string]any) (string, changeParams, error) {
 	var p changeParams
-	if n, ok := c["order"].(json.Number); !ok || !isIntGE1(n) {
+	order := c["order"]
+	if str, ok := order.(string); ok && laxInt.MatchString(str) {
+		order = json.Number(strings.TrimLeft(strings.TrimSpace(str), "+")) // pydantic's lax str → int
+	}
+	if n, ok := order.(json.Number); !ok || !isIntGE1(n) {
 		return "", p, pydanticError("order", "Input should be a valid integer greater than or equal to 1")
 	}
 	reason, ok := c["reason"].(string)
@@ -145,6 +173,9 @@ func validateChange(c map[string]any) (string, changeParams, error) {
 	}
 	return name, p, nil
 }
+
+// laxInt is a string pydantic reads as an int in lax mode.
+var laxInt = regexp.MustCompile(`^\s*[+-]?[0-9]+\s*$`)
 
 func isIntGE1(n json.Number) bool {
 	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
