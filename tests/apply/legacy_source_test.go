@@ -106,10 +106,13 @@ func TestLegacySourceDelete(t *testing.T) {
 	id := f.suggestion(c, "ATRAITER", map[string]any{"identifiant_unique": "ecomaison_1", "statut": "SUPPRIME"})
 	absent := f.suggestion(c, "ATRAITER", map[string]any{"identifiant_unique": "absent", "statut": "SUPPRIME"})
 	noID := f.suggestion(c, "ATRAITER", map[string]any{"statut": "SUPPRIME"})
+	// Django's filter(identifiant_unique=None).update(): no row, no error.
+	nullID := f.suggestion(c, "ATRAITER", map[string]any{"identifiant_unique": nil, "statut": "SUPPRIME"})
 	f.apply(false)
 	f.wantStatut(false, id, "SUCCES", "")
 	f.wantStatut(false, absent, "SUCCES", "")
 	f.wantStatut(false, noID, "ERREUR", "identifiant_unique")
+	f.wantStatut(false, nullID, "SUCCES", "")
 	want(t, "acteur.statut", f.row("qfdmo_acteur", "ecomaison_1")["statut"], "SUPPRIME")
 	want(t, "revision.statut", f.row("qfdmo_revisionacteur", "ecomaison_1")["statut"], "SUPPRIME")
 	want(t, "other acteur", f.row("qfdmo_acteur", "ecomaison_2")["statut"], "ACTIF")

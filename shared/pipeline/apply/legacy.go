@@ -41,6 +41,9 @@ func (e *env) applyLegacy(ctx context.Context, typeAction string, suggestion any
 	if !ok {
 		return keyError("identifiant_unique")
 	}
+	if raw == nil {
+		return nil // filter(identifiant_unique=None): IS NULL matches no row
+	}
 	id, err := pyStr(raw)
 	if err != nil {
 		return err
