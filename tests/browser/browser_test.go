@@ -92,14 +92,7 @@ func TestTriggerWatchTheGridAndReadALog(t *testing.T) {
 	ctx := browser(t)
 	out := outputDir(t)
 
-	step(t, ctx, "log in", 30*time.Second,
-		chromedp.Navigate(p.WebURL+"/"),
-		chromedp.WaitVisible(`input[name=user]`, chromedp.ByQuery),
-		chromedp.SendKeys(`input[name=user]`, user, chromedp.ByQuery),
-		chromedp.SendKeys(`input[name=password]`, password, chromedp.ByQuery),
-		chromedp.Click(`form button.primary`, chromedp.ByQuery),
-		chromedp.WaitVisible(`table.dags`, chromedp.ByQuery),
-	)
+	logIn(t, ctx, p)
 
 	var runTitle string
 	var shot []byte
