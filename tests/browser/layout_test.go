@@ -197,3 +197,42 @@ func TestExpiredSessionOnARefreshingLogGoesToLogin(t *testing.T) {
 		chromedp.WaitVisible(`input[name=user]`, chromedp.ByQuery),
 	)
 }
+
+// The trigger form's entries survive an expired session: sent without a
+// session (refused), they are offered back once logged in again, and
+// forgotten once a run is created.
+func TestTriggerFormEntriesSurviveAnExpiredSession(t *testing.T) {
+	t.Parallel()
+	p := startPlatform(t)
+	ctx := browser(t)
+	logIn(t, ctx, p)
+	const typed = "typed before the session expired"
+	step(t, ctx, "type, lose the session, send", 30*time.Second,
+		chromedp.Navigate(p.WebURL+"/dags/"+dagID+"/trigger"),
+		chromedp.WaitVisible(`#p-message`, chromedp.ByQuery),
+		chromedp.SetValue(`#p-message`, typed, chromedp.ByQuery),
+		network.DeleteCookies("lvao_web_session").WithURL(p.WebURL+"/"),
+		chromedp.Click(`form.card button.primary`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`form[data-draft]`, chromedp.ByQuery),
+	)
+	logIn(t, ctx, p)
+	var value string
+	step(t, ctx, "the form again", 30*time.Second,
+		chromedp.Navigate(p.WebURL+"/dags/"+dagID+"/trigger"),
+		chromedp.WaitVisible(`#draft-restored`, chromedp.ByQuery),
+		chromedp.Value(`#p-message`, &value, chromedp.ByQuery),
+	)
+	if value != typed {
+		t.Fatalf("message %q, want the entry typed before the session expired", value)
+	}
+	step(t, ctx, "send it, then open the form once more", 30*time.Second,
+		chromedp.Click(`form.card button.primary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`table.gantt`, chromedp.ByQuery),
+		chromedp.Navigate(p.WebURL+"/dags/"+dagID+"/trigger"),
+		chromedp.WaitVisible(`#p-message`, chromedp.ByQuery),
+		chromedp.Value(`#p-message`, &value, chromedp.ByQuery),
+	)
+	if value != "hello" {
+		t.Fatalf("after a run was created the form shows %q, want the default", value)
+	}
+}

@@ -19,6 +19,46 @@
     var sent = document.querySelectorAll("form[data-sent]");
     for (var i = 0; i < sent.length; i++) { sent[i].removeAttribute("data-sent"); }
   });
+  // The trigger form's entries survive an expired session: kept when the
+  // form is sent, offered back once when it shows again, forgotten once a
+  // run is created (?done=).
+  var draftKey = function (form) { return "lvao-draft:" + form.getAttribute("data-draft"); };
+  var store = null;
+  try { store = window.sessionStorage; } catch (e) { store = null; }
+  if (store) {
+    document.addEventListener("submit", function (ev) {
+      var form = ev.target;
+      if (!form.hasAttribute("data-draft")) { return; }
+      var values = {};
+      var els = form.querySelectorAll("[name^='param.']");
+      for (var i = 0; i < els.length; i++) {
+        values[els[i].name] = els[i].type === "checkbox" ? els[i].checked : els[i].value;
+      }
+      try { store.setItem(draftKey(form), JSON.stringify(values)); } catch (e) { /* full: no draft */ }
+    });
+    var tform = document.querySelector("form[data-draft]");
+    var saved = tform && store.getItem(draftKey(tform));
+    if (saved && !tform.hasAttribute("data-draft-skip")) {
+      store.removeItem(draftKey(tform));
+      var values = {};
+      try { values = JSON.parse(saved) || {}; } catch (e) { values = {}; }
+      var restored = false;
+      Object.keys(values).forEach(function (name) {
+        var el = tform.querySelector("[name='" + name.replace(/'/g, "\\'") + "']");
+        if (!el) { return; }
+        if (el.type === "checkbox") { el.checked = !!values[name]; } else { el.value = values[name]; }
+        restored = true;
+      });
+      var note = document.getElementById("draft-restored");
+      if (restored && note) { note.hidden = false; }
+    }
+    if (/[?&]done=/.test(window.location.search)) {
+      for (var k = store.length - 1; k >= 0; k--) {
+        var key = store.key(k);
+        if (key && key.indexOf("lvao-draft:") === 0) { store.removeItem(key); }
+      }
+    }
+  }
   // An action's message (?done=…) shows once: the address loses it, so a
   // reload (pages reload themselves while runs are active), Back or
   // Forward do not say again that a run was created.
