@@ -69,6 +69,13 @@ func TestDagValidateAndList(t *testing.T) {
 	if strings.Contains(r.stderr, "task later") || strings.Contains(r.stderr, "task any") || strings.Contains(r.stderr, "task mine") {
 		t.Errorf("templated args were checked:\n%s", r.stderr)
 	}
+	// A --dags that is no directory is bad usage, for validate as for list.
+	missing := filepath.Join(t.TempDir(), "nope")
+	for _, cmd := range []string{"validate", "list"} {
+		if r := run(t, "dag", cmd, "--dags", missing); r.code != ExitBadInput || !strings.Contains(r.stderr, missing) {
+			t.Errorf("dag %s --dags %s: exit %d, stderr %q; want 2 naming it", cmd, missing, r.code, r.stderr)
+		}
+	}
 }
 
 func TestInvokeCoordinatorTick(t *testing.T) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -41,6 +42,13 @@ func (m *Main) dagValidate(args []string) int {
 	}
 	if len(pos) > 0 {
 		return m.badInput("dag validate takes no argument (got %q)", pos[0])
+	}
+	// A --dags that is no directory is bad usage (2, as for dag list and
+	// dag run), not a DAG file that fails validation (1).
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			return m.badInput("--dags %s: not a directory", d)
+		}
 	}
 	set, err := loadDags(dirs)
 	if err != nil {
