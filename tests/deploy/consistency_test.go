@@ -133,6 +133,11 @@ func TestFunctionLimits(t *testing.T) {
 		// A task function's runtime ends an attempt cleanly at FUNCTION_TIMEOUT, before the
 		// platform kills it at `timeout`. YAML merges (<<: *task) are shallow: a function that
 		// sets its own `env` must repeat FUNCTION_TIMEOUT, or it falls back to 15m.
+		// The Go runtime's soft memory limit is 90% of the function's tier (the GC works
+		// harder near it instead of the platform killing the instance).
+		if want := fmt.Sprintf("%dMiB", fn.MemoryLimit*9/10); fn.Env["GOMEMLIMIT"] != want {
+			t.Errorf("%s.env.GOMEMLIMIT = %q, want %s (90%% of memoryLimit %d)", field, fn.Env["GOMEMLIMIT"], want, fn.MemoryLimit)
+		}
 		if bundle.TaskFunctions()[name] {
 			ft, err := time.ParseDuration(fn.Env["FUNCTION_TIMEOUT"])
 			if d, _ := time.ParseDuration(fn.Timeout); err != nil || ft != d {
