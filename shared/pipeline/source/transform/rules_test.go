@@ -498,31 +498,12 @@ func TestNormalizeLenientDropKeepIDs(t *testing.T) {
 // CSV split on the wrong separator (one column).
 func TestMissingColumns(t *testing.T) {
 	t.Parallel()
-	file, err := os.Open("testdata/sources.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer file.Close()
-	dags, err := LoadSourceDAGs(file)
-	if err != nil {
-		t.Fatal(err)
-	}
 	normalizer := func(id string) *Normalizer {
-		for _, d := range dags {
-			if d.DagID == id {
-				cfg, err := d.Config(loadRefData(t))
-				if err != nil {
-					t.Fatal(err)
-				}
-				n, err := NewNormalizer(cfg, Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return n
-			}
+		n, err := NewNormalizer(sourceDAGConfig(t, id), Options{})
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Fatalf("no DAG %s", id)
-		return nil
+		return n
 	}
 	pharmacies := normalizer("pharmacies")
 	header := []string{"Numéro d'établissement", "Raison sociale", "Dénomination commerciale", "Adresse", "Code postal",
