@@ -89,3 +89,10 @@ func (t *Tx) DagVersionGet(ctx context.Context, dagID, hash string) (json.RawMes
 	err := t.tx.QueryRow(ctx, q("DagVersionGet"), dagID, hash).Scan(&spec)
 	return spec, notFound(err)
 }
+
+// DagIsPaused tells whether a DAG is paused (false for one never synced).
+func (s *Store) DagIsPaused(ctx context.Context, dagID string) (bool, error) {
+	var paused bool
+	err := s.Pool.QueryRow(ctx, q("DagIsPaused"), dagID).Scan(&paused)
+	return paused, err
+}

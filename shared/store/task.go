@@ -260,13 +260,6 @@ func collectQueued(rows pgx.Rows) ([]Queued, error) {
 	})
 }
 
-// DagIsPaused tells whether a DAG is paused (false for one never synced).
-func (s *Store) DagIsPaused(ctx context.Context, dagID string) (bool, error) {
-	var paused bool
-	err := s.Pool.QueryRow(ctx, q("DagIsPaused"), dagID).Scan(&paused)
-	return paused, err
-}
-
 // TaskInstanceReset clears tasks for a new try, each with its retries
 // (retries[i] for taskIDs[i]) more tries, in one statement.
 func (t *Tx) TaskInstanceReset(ctx context.Context, runPK int64, taskIDs []string, retries []int) error {
