@@ -16,7 +16,7 @@ func TestSetupInstallsOnlyWhatIsMissingThroughSudo(t *testing.T) {
 	t.Parallel()
 	if (exec.Command("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/5432").Run()) != nil ||
 		(exec.Command("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/4222").Run()) != nil {
-		t.Skip("needs Postgres and NATS up (make deps)")
+		t.Fatal("Postgres (127.0.0.1:5432) and NATS (127.0.0.1:4222) must be up: make test starts them (make deps)")
 	}
 	stubs := t.TempDir()
 	calls := filepath.Join(t.TempDir(), "calls")
