@@ -8,11 +8,13 @@ pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
 nats_up() { (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; }
 
 # apt-get needs root: GitHub's runners (and most developers) are not, but have sudo.
+# Another apt (a fresh machine's unattended upgrades, a second make) may hold dpkg's lock:
+# wait for it (up to 10 minutes) instead of failing at once.
 apt_get() {
   if [ "$(id -u)" -eq 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get "$@"
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"
   elif command -v sudo >/dev/null; then
-    sudo -n env DEBIAN_FRONTEND=noninteractive apt-get "$@"
+    sudo -n env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"
   else
     echo "setup: apt-get $* needs root (run make deps as root, or install it yourself)" >&2
     return 1
