@@ -103,6 +103,18 @@ func TestBadDagFilesGivePreciseErrors(t *testing.T) {
 			`dags/x.yaml: dag j: start_date: line 1: "yesterday" is not an RFC 3339 date-time`},
 		{"no tasks", "dag_id: p\n", `dags/x.yaml: dag p: tasks: at least one task is required`},
 		{"missing function", "dag_id: p\ntasks: [{id: a}]\n", `dags/x.yaml: dag p: task a: function: missing (required)`},
+		{"max_active_runs 0", "dag_id: p\nmax_active_runs: 0\ntasks: [{id: a, function: noop}]\n",
+			`dags/x.yaml: dag p: max_active_runs: line 2: must be >= 1`},
+		{"max_active_runs 0 in JSON", `{"dag_id": "p", "max_active_runs": 0, "tasks": [{"id": "a", "function": "noop"}]}`,
+			`dags/x.yaml: dag p: max_active_runs: line 1: must be >= 1`},
+		{"jinja filter in args", "dag_id: p\nparams: {x: {type: string, default: v}}\ntasks: [{id: a, function: noop, args: {u: \"{{ params.x | upper }}\"}}]\n",
+			`dags/x.yaml: dag p: task a: args: "{{ params.x | upper }}": unsupported template`},
+		{"jinja expression in args", "dag_id: p\ntasks: [{id: a, function: noop, args: {u: [\"x{{ macros.ds_add(ds, 1) }}\"]}}]\n",
+			`task a: args: "x{{ macros.ds_add(ds, 1) }}": unsupported template`},
+		{"unclosed placeholder in args", "dag_id: p\ntasks: [{id: a, function: noop, args: {u: \"{{ ds }}/{{ run_id\"}}]\n",
+			`task a: args: "{{ ds }}/{{ run_id": unsupported template`},
+		{"jinja block in args", "dag_id: p\ntasks: [{id: a, function: noop, args: {u: {v: \"{% if ds %}x{% endif %}\"}}}]\n",
+			`unsupported template`},
 		{"negative retries", "dag_id: p\ntasks: [{id: a, function: noop, retries: -1}]\n", `task a: retries: must be >= 0`},
 	}
 	for _, c := range cases {

@@ -63,20 +63,47 @@ func parse(file string, data []byte) (*Spec, Errors) {
 			s.Tasks[k].Args[a] = normalize(x)
 		}
 	}
-	if terr == nil {
-		return &s, nil
-	}
 	id := s.DagID
 	if id == "" {
 		id = guessID(data)
 	}
-	errs := make(Errors, 0, len(terr.Errors))
+	var errs Errors
+	if s.MaxActiveRuns == 0 {
+		// 0 is also "not set" (the default, 16): a 0 written in the file
+		// would silently allow 16 runs.
+		if line := explicitKey(data, "max_active_runs"); line > 0 {
+			errs = append(errs, &Error{File: file, DagID: id, Field: "max_active_runs",
+				Msg: fmt.Sprintf("line %d: must be >= 1 (default %d when omitted)", line, DefaultMaxActiveRuns)})
+		}
+	}
+	if terr == nil {
+		if len(errs) > 0 {
+			return &s, errs
+		}
+		return &s, nil
+	}
 	where := spots(data)
 	for _, m := range terr.Errors {
 		task, field := locate(where, m)
 		errs = append(errs, &Error{File: file, DagID: id, Task: task, Field: field, Msg: inWords(cleanYAMLError(errors.New(m)))})
 	}
 	return &s, errs
+}
+
+// explicitKey is the line of a top-level key of the DAG file whose value is
+// not null, or 0 when the file does not set it.
+func explicitKey(data []byte, key string) int {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return 0
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k, v := root.Content[i], root.Content[i+1]; k.Value == key && v.Tag != "!!null" {
+			return k.Line
+		}
+	}
+	return 0
 }
 
 // extraDocument tells what is wrong when the file goes on after its first

@@ -138,6 +138,36 @@ func templateRefs(v any) []string {
 	return refs
 }
 
+// unsupportedTemplates lists the strings of v that still hold a template
+// marker ({{ or {%) once their placeholders are taken out: a filter
+// ({{ params.x | upper }}), an expression ({{ macros.ds_add(ds, 1) }}), a
+// block ({% if %}) or an unclosed {{. Jinja would render or refuse them;
+// left alone they would reach the function as literal text.
+func unsupportedTemplates(v any) []string {
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			rest := templatePattern.ReplaceAllString(x, "")
+			if strings.Contains(rest, "{{") || strings.Contains(rest, "{%") {
+				out = append(out, x)
+			}
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	sort.Strings(out)
+	return out
+}
+
 func checkTemplateRef(s *Spec, ref string) error {
 	if name, ok := strings.CutPrefix(ref, "params."); ok {
 		if _, ok := s.Params.Get(name); !ok {

@@ -134,6 +134,9 @@ func Validate(s *Spec, opts ValidateOptions) Errors {
 				add(name, "args", "%v", err)
 			}
 		}
+		for _, str := range unsupportedTemplates(t.Args) {
+			add(name, "args", "%q: unsupported template: only {{ name }} placeholders are rendered (params.<name>, %s), no filters, expressions nor {%% %%} blocks", str, strings.Join(templateVars, ", "))
+		}
 	}
 	for _, t := range s.Tasks {
 		seen := map[string]bool{}
