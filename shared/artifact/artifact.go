@@ -6,10 +6,10 @@ package artifact
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"path"
 	"strings"
@@ -51,7 +51,10 @@ func (s *Store) Create(ctx context.Context, r Ref) (*Writer, error) {
 	w := &Writer{ctx: ctx, s: s, key: key}
 	w.out = w.raw()
 	if strings.HasSuffix(r.Name, ".gz") {
-		w.gz = gzip.NewWriter(w.raw())
+		// BestSpeed: artifacts are intermediate data read once by the next
+		// task; default compression cost a pipeline more CPU than its steps'
+		// own work on some of them, for ~10% smaller objects.
+		w.gz, _ = gzip.NewWriterLevel(w.raw(), gzip.BestSpeed)
 		w.out = w.gz
 	}
 	return w, nil
