@@ -30,7 +30,10 @@ const maxRunsPerTick = 100
 // NOTHING, and state changes are conditional.
 func (e *Engine) Tick(ctx context.Context) (TickReport, error) {
 	var rep TickReport
-	if err := e.SyncDags(ctx); err != nil {
+	// Once per process and DAG set (a new bundle's coordinator registers its
+	// versions at its first tick; an old instance still warm during a deploy
+	// does not move them back at each of its ticks).
+	if err := e.ensureSynced(ctx); err != nil {
 		return rep, err
 	}
 	steps := []func(context.Context, *TickReport) error{
