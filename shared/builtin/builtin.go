@@ -25,9 +25,11 @@ func Noop(ctx context.Context, t *runtime.Task) (any, error) {
 
 // HTTPArgs are the args of the http function.
 type HTTPArgs struct {
-	Method  string            `json:"method"`  // default GET
-	URL     string            `json:"url"`     // required
-	Headers map[string]string `json:"headers"` // optional
+	Method string `json:"method"` // default GET
+	URL    string `json:"url"`    // required
+	// Headers are optional; a number or boolean value is sent as its text
+	// (a lone {{ try_number }} placeholder renders as a number).
+	Headers Headers `json:"headers"`
 	// Body is sent as is when a string, as JSON otherwise.
 	Body any `json:"body"`
 	// ExpectStatus lists accepted statuses; default 200..299.
@@ -74,6 +76,8 @@ func HTTP(client *http.Client) runtime.TaskFunc {
 		if a.URL == "" {
 			return nil, &runtime.ArgsError{Task: t.TaskID, Err: fmt.Errorf("url is required")}
 		}
+		// As Airflow's HttpHook: "post" is sent as POST.
+		a.Method = strings.ToUpper(a.Method)
 		if a.Method == "" {
 			a.Method = http.MethodGet
 		}
@@ -131,6 +135,35 @@ func HTTP(client *http.Client) runtime.TaskFunc {
 		}
 		return map[string]any{"status": resp.StatusCode, "body": string(data)}, nil
 	}
+}
+
+// Headers maps header names to values: strings, or numbers and booleans
+// sent as their JSON text.
+type Headers map[string]string
+
+// UnmarshalJSON accepts scalar values; null, lists and objects are refused.
+func (h *Headers) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make(Headers, len(raw))
+	for k, v := range raw {
+		var x any
+		if err := json.Unmarshal(v, &x); err != nil {
+			return err
+		}
+		switch x.(type) {
+		case string:
+			out[k] = x.(string)
+		case float64, bool:
+			out[k] = string(bytes.TrimSpace(v))
+		default:
+			return fmt.Errorf("headers: %s: a string, number or boolean, got %s", k, bytes.TrimSpace(v))
+		}
+	}
+	*h = out
+	return nil
 }
 
 func expected(code int, list []int) bool {

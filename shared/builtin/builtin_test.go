@@ -132,6 +132,35 @@ tasks:
 	}
 }
 
+// A lowercase method is sent uppercase (Airflow's HttpHook), and header
+// values that are numbers or booleans (a lone {{ try_number }} keeps its
+// type) are sent as text instead of failing the args.
+func TestHTTPMethodCaseAndScalarHeaders(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var method, try, n, flag string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		method, try, n, flag = r.Method, r.Header.Get("X-Try"), r.Header.Get("X-N"), r.Header.Get("X-Flag")
+	}))
+	defer srv.Close()
+	v := newEnv(t, `
+dag_id: h
+tasks:
+  - {id: post, function: http, args: {method: post, url: "`+srv.URL+`", headers: {X-Try: "{{ try_number }}", X-N: 2.5, X-Flag: true}}}
+`)
+	doc := v.run(t, "h", nil)
+	mu.Lock()
+	defer mu.Unlock()
+	if doc.Tasks[0].State != "success" || method != "POST" || try != "1" || n != "2.5" || flag != "true" {
+		t.Fatalf("task %+v; got method %q, X-Try %q, X-N %q, X-Flag %q", doc.Tasks[0], method, try, n, flag)
+	}
+	if p := builtin.CheckHTTPArgs(map[string]any{"url": "http://x", "headers": map[string]any{"X-L": []any{1}}}); len(p) != 1 || !strings.Contains(p[0], "headers: X-L: a string, number or boolean") {
+		t.Errorf("a list as a header value: %v", p)
+	}
+}
+
 func TestTriggerDagFunction(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t, `

@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -45,8 +46,16 @@ func CheckHTTPArgs(args map[string]any) []string {
 		}
 	}
 	if v, ok := args["headers"]; ok && !templated(v) {
-		if _, isMap := v.(map[string]any); !isMap {
+		m, isMap := v.(map[string]any)
+		if !isMap {
 			out = append(out, fmt.Sprintf("headers: a mapping of header names to values, got %v", v))
+		}
+		for _, k := range sortedKeys(m) {
+			switch e := m[k]; e.(type) {
+			case string, bool, int, int64, float64:
+			default:
+				out = append(out, fmt.Sprintf("headers: %s: a string, number or boolean, got %v", k, e))
+			}
 		}
 	}
 	return out
@@ -119,4 +128,13 @@ func templated(v any) bool {
 		}
 	}
 	return false
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
