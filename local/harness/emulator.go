@@ -81,17 +81,19 @@ func (e *Emulator) Functions() []FunctionSpec {
 // Wait waits for handlers that outlived their request's timeout.
 func (e *Emulator) Wait() { e.running.Wait() }
 
-func jsonError(w http.ResponseWriter, code int, msg string) {
+// jsonError answers the platform's refusals in the API's error shape,
+// {"error", "detail"} (detail may be null).
+func jsonError(w http.ResponseWriter, code int, msg string, detail any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": msg})
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": msg, "detail": detail})
 }
 
 // ServeHTTP routes /functions/<name>/… to the function.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, "/functions/")
 	if !ok {
-		jsonError(w, http.StatusNotFound, "not a function path: "+r.URL.Path)
+		jsonError(w, http.StatusNotFound, "not a function path: "+r.URL.Path, nil)
 		return
 	}
 	name, sub, _ := strings.Cut(rest, "/")
@@ -99,25 +101,26 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fn := e.fns[name]
 	e.mu.RUnlock()
 	if fn == nil {
-		jsonError(w, http.StatusNotFound, fmt.Sprintf("no function %q", name))
+		jsonError(w, http.StatusNotFound, fmt.Sprintf("no function %q", name), nil)
 		return
 	}
 	if fn.spec.Private && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-Auth-Token")), []byte(e.token)) != 1 {
-		jsonError(w, http.StatusForbidden, "private function: X-Auth-Token missing or invalid")
+		jsonError(w, http.StatusForbidden, "private function: X-Auth-Token missing or invalid",
+			"send the header X-Auth-Token: <the auth token the harness printed at start>")
 		return
 	}
 	if r.ContentLength > MaxBody {
-		jsonError(w, http.StatusRequestEntityTooLarge, "request payload over 6 MiB")
+		jsonError(w, http.StatusRequestEntityTooLarge, "request payload over 6 MiB", nil)
 		return
 	}
 	// The gateway reads the whole payload before an instance sees it.
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
-		jsonError(w, http.StatusBadRequest, "error reading the request body")
+		jsonError(w, http.StatusBadRequest, "error reading the request body", nil)
 		return
 	}
 	if len(body) > MaxBody {
-		jsonError(w, http.StatusRequestEntityTooLarge, "request payload over 6 MiB")
+		jsonError(w, http.StatusRequestEntityTooLarge, "request payload over 6 MiB", nil)
 		return
 	}
 	// One request per instance: wait for a free one (the platform queues
@@ -125,7 +128,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	select {
 	case fn.instances <- struct{}{}:
 	case <-r.Context().Done():
-		jsonError(w, http.StatusServiceUnavailable, "no instance became free before the client gave up")
+		jsonError(w, http.StatusServiceUnavailable, "no instance became free before the client gave up", nil)
 		return
 	}
 	e.serve(w, r, fn, "/"+sub, body)
@@ -173,7 +176,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, fn *mounted, pa
 			return // the client went away; nobody reads the answer
 		}
 		e.log.Warn("function timed out", "function", fn.spec.Name, "timeout", fn.spec.Timeout.String())
-		jsonError(w, http.StatusGatewayTimeout, fmt.Sprintf("function %s timed out after %s", fn.spec.Name, fn.spec.Timeout))
+		jsonError(w, http.StatusGatewayTimeout, fmt.Sprintf("function %s timed out after %s", fn.spec.Name, fn.spec.Timeout), nil)
 	}
 }
 

@@ -102,6 +102,15 @@ func TestEmulatorPrivateFunctionNeedsToken(t *testing.T) {
 		if resp.StatusCode != tc.want {
 			t.Errorf("%s with token %q: status %d, want %d (%s)", tc.fn, tc.token, resp.StatusCode, tc.want, body)
 		}
+		if tc.want >= 400 {
+			// Refusals have the API's error shape, {"error", "detail"}.
+			var e map[string]any
+			if err := json.Unmarshal(body, &e); err != nil || e["error"] == nil {
+				t.Errorf("%s with token %q: body %s is not {\"error\",\"detail\"}", tc.fn, tc.token, body)
+			} else if _, hasDetail := e["detail"]; !hasDetail {
+				t.Errorf("%s with token %q: body %s has no detail", tc.fn, tc.token, body)
+			}
+		}
 	}
 }
 
