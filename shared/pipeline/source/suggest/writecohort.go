@@ -43,6 +43,8 @@ type cohortWriter struct {
 	// progress receives a line every progressEvery of a long write.
 	progress      *slog.Logger
 	progressEvery time.Duration
+	// groups and units are the COPY buffers, reused batch after batch.
+	groups, units *binaryCopy
 }
 
 // writeCohort writes one cohort in one transaction, or skips it when an
@@ -275,7 +277,12 @@ func (w *cohortWriter) writeChanges(ctx context.Context, batch []Change) error {
 	}
 	var groups, units *binaryCopy
 	if !w.dry {
-		groups, units = newBinaryCopy(), newBinaryCopy()
+		if w.groups == nil {
+			w.groups, w.units = newBinaryCopy(), newBinaryCopy()
+		}
+		groups, units = w.groups, w.units
+		groups.reset()
+		units.reset()
 	}
 	nUnits := 0
 	for i, c := range batch {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -122,7 +123,14 @@ func (p *fastParser) object(depth int) (Row, bool) {
 		p.i++
 		return r, true
 	}
-	r.fields = make([]Field, 0, 8)
+	// Rows of one file have the same columns: a top-level object starts
+	// with the size of the last one (growing 8 → 64 for a source's 40
+	// columns was a tenth of the normalize step's CPU).
+	capacity := 8
+	if depth == 0 {
+		capacity = max(capacity, int(lastRowFields.Load()))
+	}
+	r.fields = make([]Field, 0, capacity)
 	for {
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
@@ -152,12 +160,19 @@ func (p *fastParser) object(depth int) (Row, bool) {
 			p.i++
 		case '}':
 			p.i++
+			if depth == 0 {
+				lastRowFields.Store(int32(min(len(r.fields), 1024)))
+			}
 			return r, true
 		default:
 			return Row{}, false
 		}
 	}
 }
+
+// lastRowFields is the number of columns of the last top-level object
+// decoded (a capacity hint).
+var lastRowFields atomic.Int32
 
 // str reads a string at p.i (a '"'). Plain strings (no escape, valid
 // UTF-8) are cut from the input; others are unquoted by encoding/json.
