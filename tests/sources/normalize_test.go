@@ -3,6 +3,7 @@ package sources_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // When normalisation leaves no row, the error counts the rows dropped by
@@ -55,5 +56,27 @@ func TestSourceDagNULCharacterIsRemoved(t *testing.T) {
 	err := p.webapp.QueryRow(t.Context(), `SELECT valeurs[1] FROM data_suggestionunitaire WHERE champs = '{nom}'`).Scan(&nom)
 	if err != nil || nom != "NulByte" {
 		t.Errorf("nom suggested: %q %v", nom, err)
+	}
+}
+
+// The "no row left" error quotes the most frequent causes cut to 120
+// characters: a cut inside a multi-byte character (an unknown product
+// label of 'é's) made the error invalid UTF-8, Postgres refused to record
+// the failure, and the attempt ended as a zombie once its lease expired,
+// its message lost.
+func TestSourceDagNoRowLeftErrorCutsOnCharacters(t *testing.T) {
+	t.Parallel()
+	df := &dataFair{pageSize: 5}
+	df.set([]map[string]any{ecosystemRow("A1", "Répar Un", "Artisan, commerce indépendant", strings.Repeat("é", 100), 48.85)})
+	p := newPlatform(t, df)
+	code, doc, stderr := p.run(nil)
+	if code != 1 || taskStates(doc)["source_data_normalize"] != "failed" {
+		t.Fatalf("exit %d tasks %v %s", code, taskStates(doc), stderr)
+	}
+	for _, task := range doc.Tasks {
+		if task.TaskID == "source_data_normalize" && (!utf8.ValidString(task.Error) ||
+			!strings.Contains(task.Error, "clean_sous_categorie_codes on produitsdechets_acceptes ('éé")) {
+			t.Errorf("error %q should name the unknown label, in valid UTF-8", task.Error)
+		}
 	}
 }

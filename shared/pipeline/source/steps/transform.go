@@ -335,12 +335,21 @@ func topReasons(reasons map[string]int) string {
 	return b.String()
 }
 
+// firstLine is the first line of s, cut to 120 characters (runes: a cut
+// inside a multi-byte character would make the task's error invalid UTF-8,
+// which Postgres refuses, so the failure could not be recorded and the
+// attempt ended as a zombie without its message).
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
-	if len(s) > 120 {
-		s = s[:120] + "…"
+	const limit = 120
+	n := 0
+	for i := range s {
+		if n == limit {
+			return s[:i] + "…"
+		}
+		n++
 	}
 	return s
 }
