@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // SourceConfig is the part of a source DAG's configuration (LVAO's
@@ -72,17 +73,47 @@ func (c *SourceConfig) UnmarshalJSON(data []byte) error {
 	c.LabelBonusReparation = deref(raw.LabelBonusReparation)
 	c.SourceCode = deref(raw.SourceCode)
 	if raw.DechetMapping != nil {
-		// sources.json describes SINOE's mapping (fetched at parse time) as
-		// an object of settings: one with url and key_field says where the
-		// mapping is (whatever its other fields); a flat string map is one.
-		var m map[string]string
-		var src DechetMappingSource
-		if json.Unmarshal(*raw.DechetMapping, &src) == nil && src.URL != "" && src.KeyField != "" {
-			c.DechetMappingSource = &src
-		} else if json.Unmarshal(*raw.DechetMapping, &m) == nil {
-			c.DechetMapping = m
+		if err := c.decodeDechetMapping(*raw.DechetMapping); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// decodeDechetMapping reads the dechet_mapping parameter. sources.json
+// describes SINOE's mapping (fetched at parse time) as an object of
+// settings: one with a key_field, or whose url is an http(s) URL, says
+// where the mapping is (whatever its other fields); any other object is
+// the mapping itself, waste code → label. Anything else is an error naming
+// the parameter: ignoring it left an empty mapping, so every row failed on
+// its first waste code and the run ended with "no row left" and no word of
+// the parameter.
+func (c *SourceConfig) decodeDechetMapping(data json.RawMessage) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return fmt.Errorf("dechet_mapping: %s is not an object (waste code -> label, or where to fetch them)", data)
+	}
+	var url string
+	_, hasKeyField := fields["key_field"]
+	isURL := json.Unmarshal(fields["url"], &url) == nil &&
+		(strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "https://"))
+	if isURL || hasKeyField {
+		var src DechetMappingSource
+		if err := json.Unmarshal(data, &src); err != nil || src.URL == "" || src.KeyField == "" || src.ValueField == "" {
+			return fmt.Errorf("dechet_mapping: %s: a mapping fetched from url needs url, key_field and value_field (strings)", data)
+		}
+		c.DechetMappingSource = &src
+		return nil
+	}
+	m := make(map[string]string, len(fields))
+	for code, label := range fields {
+		var s string
+		if err := json.Unmarshal(label, &s); err != nil || string(label) == "null" {
+			return fmt.Errorf("dechet_mapping: the label of waste code %q is %s, not a string", code, label)
+		}
+		m[code] = s
+	}
+	c.DechetMapping = m
 	return nil
 }
 

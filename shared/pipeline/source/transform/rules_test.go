@@ -431,6 +431,29 @@ func TestDechetMappingParam(t *testing.T) {
 	}
 }
 
+// A dechet_mapping that is neither the mapping (every label a string) nor
+// where to fetch it (url, key_field and value_field) is an error naming the
+// parameter: it was ignored, so every row failed on its first waste code
+// and the run ended with "no row left" and no word of the parameter.
+func TestDechetMappingParamInvalid(t *testing.T) {
+	t.Parallel()
+	for param, want := range map[string]string{
+		`["01.3"]`:                       "is not an object",
+		`"01.3"`:                         "is not an object",
+		`{"01.3": 5, "02.31": "Plâtre"}`: `the label of waste code "01.3" is 5, not a string`,
+		`{"01.3": null}`:                 `the label of waste code "01.3" is null, not a string`,
+		`{"url": "https://x/lines"}`:     "needs url, key_field and value_field",
+		`{"url": "https://x", "key_field": "C", "value_field": 3}`: "needs url, key_field and value_field",
+		`{"key_field": "C", "value_field": "L"}`:                   "needs url, key_field and value_field",
+	} {
+		var cfg SourceConfig
+		err := json.Unmarshal([]byte(`{"dechet_mapping": `+param+`}`), &cfg)
+		if err == nil || !strings.Contains(err.Error(), "dechet_mapping: ") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want one naming dechet_mapping and %q", param, err, want)
+		}
+	}
+}
+
 // A row Lenient drops where upstream fails the task (a blocking error of a
 // column transform: unknown acteur type or product label) names the acteurs
 // it stands for in KeepIDs (each OCA source's one), so that their stored
