@@ -278,29 +278,51 @@ func (p *fastParser) number() (Value, bool) {
 
 // Column names repeat on every row: they are shared rather than allocated
 // per row. The table is bounded (names past it are allocated as usual).
-var keys = struct {
-	sync.RWMutex
-	m map[string]string
-}{m: map[string]string{}}
+// Reads take no lock (a copy-on-write map: a read-write mutex taken for
+// every key of every row, from the steps' goroutines on every core, cost
+// more than the rest of the parse).
+var keys struct {
+	mu sync.Mutex // serialises writers
+	m  atomic.Pointer[map[string]string]
+}
 
-const maxInterned = 4096
+const maxInterned = 1024
 
 func internKey(b []byte) string {
-	keys.RLock()
-	s, ok := keys.m[string(b)]
-	keys.RUnlock()
-	if ok {
+	if m := keys.m.Load(); m != nil {
+		if s, ok := (*m)[string(b)]; ok {
+			return s
+		}
+	}
+	s := string(b)
+	if len(b) > 64 {
 		return s
 	}
-	s = string(b)
-	if len(b) <= 64 {
-		keys.Lock()
-		if len(keys.m) < maxInterned {
-			keys.m[s] = s
+	keys.mu.Lock()
+	defer keys.mu.Unlock()
+	old := keys.m.Load()
+	if old != nil {
+		if k, ok := (*old)[s]; ok {
+			return k
 		}
-		keys.Unlock()
+		if len(*old) >= maxInterned {
+			return s
+		}
 	}
+	next := make(map[string]string, 1+len(mapOrEmpty(old)))
+	for k, v := range mapOrEmpty(old) {
+		next[k] = v
+	}
+	next[s] = s
+	keys.m.Store(&next)
 	return s
+}
+
+func mapOrEmpty(m *map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	return *m
 }
 
 // ObjectSpans calls f with each key of the JSON object data, in order, and
