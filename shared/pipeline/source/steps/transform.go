@@ -41,6 +41,9 @@ func (d *Deps) configValidate(ctx context.Context, t *runtime.Task, cfg Config) 
 	if _, err := transform.NewNormalizer(cfg.SourceConfig, transform.Options{}); err != nil {
 		return nil, &runtime.ArgsError{Task: t.TaskID, Err: err}
 	}
+	if err := transform.CheckProductMapping(cfg.ProductMapping); err != nil {
+		return nil, &runtime.ArgsError{Task: t.TaskID, Err: err}
+	}
 	pool, err := d.Webapp()
 	if err != nil {
 		return nil, err

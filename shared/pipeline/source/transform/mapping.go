@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -64,6 +65,32 @@ func CleanSousCategorieCodes(v Value, cfg *SourceConfig) (Value, error) {
 		}
 	}
 	return Strings(codes...), nil
+}
+
+// CheckProductMapping tells the labels of a product_mapping whose value is
+// neither a code nor a list of codes (a number, null, an object, a list
+// holding something else than strings): every row naming such a label
+// would fail on it (SousCategorieCodesError), so source_config_validate
+// refuses the mapping instead, naming the labels.
+func CheckProductMapping(mapping map[string]Value) error {
+	var bad []string
+	for label, v := range mapping {
+		ok := v.Kind() == KindString
+		if v.Kind() == KindList {
+			ok = true
+			for _, it := range v.Items() {
+				ok = ok && it.Kind() == KindString
+			}
+		}
+		if !ok {
+			bad = append(bad, fmt.Sprintf("%q: %s", label, v.PyStr()))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	sort.Strings(bad)
+	return fmt.Errorf("product_mapping: a label maps to a code or a list of codes, not %s", strings.Join(bad, ", "))
 }
 
 func productMapping(cfg *SourceConfig) map[string]Value {
