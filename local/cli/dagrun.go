@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sort"
 	"strings"
@@ -158,8 +159,13 @@ func parseConf(text string) (map[string]any, error) {
 		return nil, nil
 	}
 	var v any
-	if err := json.Unmarshal([]byte(text), &v); err != nil {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber() // integers keep every digit (float64 rounds past 2^53)
+	if err := dec.Decode(&v); err != nil {
 		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("data after the JSON object")
 	}
 	conf, ok := v.(map[string]any)
 	if !ok {

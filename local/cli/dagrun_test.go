@@ -384,3 +384,18 @@ func TestDagRunRefusesAFunctionWithoutQueueEvent(t *testing.T) {
 		t.Fatalf("took %s: it waited instead of refusing", d)
 	}
 }
+
+// --conf keeps an integer's every digit (float64 rounds past 2^53) and, as
+// before, refuses what is not one JSON object.
+func TestParseConfKeepsIntegerDigits(t *testing.T) {
+	t.Parallel()
+	conf, err := parseConf(`{"n": 9007199254740993}`)
+	if err != nil || conf["n"] != json.Number("9007199254740993") {
+		t.Fatalf("conf %#v, %v", conf, err)
+	}
+	for _, bad := range []string{`{"n": 1} x`, `[1]`, `{`} {
+		if _, err := parseConf(bad); err == nil {
+			t.Errorf("--conf %s accepted", bad)
+		}
+	}
+}

@@ -31,7 +31,8 @@ type HTTPArgs struct {
 	// (a lone {{ try_number }} placeholder renders as a number).
 	Headers Headers `json:"headers"`
 	// Body is sent as is when a string, as JSON otherwise.
-	Body any `json:"body"`
+	// Kept as written (json.RawMessage): a number keeps every digit.
+	Body json.RawMessage `json:"body"`
 	// ExpectStatus lists accepted statuses; default 200..299.
 	ExpectStatus []int `json:"expect_status"`
 	// Timeout is a Go duration; default 30s.
@@ -90,18 +91,18 @@ func HTTP(client *http.Client) runtime.TaskFunc {
 			timeout = d
 		}
 		var body io.Reader
-		switch b := a.Body.(type) {
-		case nil:
-		case string:
-			body = bytes.NewReader([]byte(b))
-		default:
-			j, _ := json.Marshal(b)
-			body = bytes.NewReader(j)
-			if a.Headers == nil {
-				a.Headers = map[string]string{}
-			}
-			if _, ok := a.Headers["Content-Type"]; !ok {
-				a.Headers["Content-Type"] = "application/json"
+		if raw := bytes.TrimSpace(a.Body); len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
+			var str string
+			if json.Unmarshal(raw, &str) == nil {
+				body = strings.NewReader(str)
+			} else {
+				body = bytes.NewReader(raw)
+				if a.Headers == nil {
+					a.Headers = Headers{}
+				}
+				if _, ok := a.Headers["Content-Type"]; !ok {
+					a.Headers["Content-Type"] = "application/json"
+				}
 			}
 		}
 		ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -187,9 +188,10 @@ func expectedText(list []int) string {
 
 // TriggerDagArgs are the args of trigger-dag.
 type TriggerDagArgs struct {
-	DagID        string         `json:"dag_id"`
-	Conf         map[string]any `json:"conf"`
-	SkipIfQueued bool           `json:"skip_if_queued"`
+	DagID string `json:"dag_id"`
+	// Conf is decoded with UseNumber: an integer keeps every digit.
+	Conf         json.RawMessage `json:"conf"`
+	SkipIfQueued bool            `json:"skip_if_queued"`
 }
 
 // TriggerDag creates a manual run of another DAG.
@@ -202,7 +204,15 @@ func TriggerDag(e *engine.Engine) runtime.TaskFunc {
 		if a.DagID == "" {
 			return nil, &runtime.ArgsError{Task: t.TaskID, Err: fmt.Errorf("dag_id is required")}
 		}
-		run, created, err := e.Trigger(ctx, engine.TriggerParams{DagID: a.DagID, Conf: a.Conf, SkipIfQueued: a.SkipIfQueued})
+		var conf map[string]any
+		if len(a.Conf) > 0 {
+			dec := json.NewDecoder(bytes.NewReader(a.Conf))
+			dec.UseNumber()
+			if err := dec.Decode(&conf); err != nil {
+				return nil, &runtime.ArgsError{Task: t.TaskID, Err: fmt.Errorf("conf: %v", err)}
+			}
+		}
+		run, created, err := e.Trigger(ctx, engine.TriggerParams{DagID: a.DagID, Conf: conf, SkipIfQueued: a.SkipIfQueued})
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package builtin_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -180,5 +181,47 @@ tasks: [{id: c, function: noop}]
 	}
 	if !strings.Contains(string(doc.Tasks[0].Result), `"triggered": true`) || !strings.Contains(string(doc.Tasks[1].Result), `"triggered": false`) {
 		t.Errorf("results %s / %s", doc.Tasks[0].Result, doc.Tasks[1].Result)
+	}
+}
+
+// An integer param past 2^53 reaches the function with every digit
+// ({{ params.n }} in a URL, and as a lone placeholder in a body).
+func TestBigIntegerParamIsRenderedExactly(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var path, body string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		path, body = r.URL.Path, string(b)
+	}))
+	defer srv.Close()
+	v := newEnv(t, `
+dag_id: h
+params: {n: {type: integer, default: 1}}
+tasks:
+  - {id: a, function: http, args: {method: POST, url: "`+srv.URL+`/{{ params.n }}", body: {n: "{{ params.n }}"}}}
+  - {id: t, function: trigger-dag, args: {dag_id: g, conf: {m: "{{ params.n }}"}}}
+`, `
+dag_id: g
+params: {m: {type: integer, default: 1}}
+tasks: [{id: a, function: noop}]
+`)
+	doc := v.run(t, "h", map[string]any{"n": json.Number("9007199254740993")})
+	mu.Lock()
+	defer mu.Unlock()
+	if doc.Tasks[0].State != "success" || path != "/9007199254740993" || body != `{"n":9007199254740993}` {
+		t.Fatalf("task %+v; path %q body %q", doc.Tasks[0], path, body)
+	}
+	var res struct {
+		RunID string `json:"run_id"`
+	}
+	if err := json.Unmarshal(doc.Tasks[1].Result, &res); err != nil || doc.Tasks[1].State != "success" {
+		t.Fatalf("trigger-dag: %+v %v", doc.Tasks[1], err)
+	}
+	g, err := v.e.GetRun(context.Background(), "g", res.RunID)
+	if err != nil || string(g.Conf) != `{"m": 9007199254740993}` {
+		t.Fatalf("triggered run's conf %s (%v), want every digit", g.Conf, err)
 	}
 }

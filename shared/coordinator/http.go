@@ -99,6 +99,7 @@ func writeError(w http.ResponseWriter, code int, msg string, detail any) {
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
+	dec.UseNumber() // a conf's integers keep every digit (float64 rounds past 2^53)
 	err := dec.Decode(v)
 	var tooLarge *http.MaxBytesError
 	var badTime *time.ParseError

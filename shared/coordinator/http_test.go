@@ -235,3 +235,42 @@ func TestInvalidConfListsItsProblems(t *testing.T) {
 		t.Fatalf("trigger: %d %v, want 400 invalid conf with one problem per key", code, out)
 	}
 }
+
+// A conf's integer keeps every digit: decoded as float64 it was rounded
+// past 2^53 (9007199254740993 was stored as 9007199254740992).
+func TestConfIntegersKeepEveryDigit(t *testing.T) {
+	t.Parallel()
+	srv, _ := setup(t)
+	for i, c := range []struct{ conf, want string }{
+		{`{"n":9007199254740993}`, `"n":9007199254740993`},
+		{`{"n":-9223372036854775808}`, `"n":-9223372036854775808`},
+		{`{"n":2.0}`, `"n":2`}, // an integer in JSON Schema (and so in Airflow's Param)
+	} {
+		body := fmt.Sprintf(`{"conf":%s,"logical_date":"2025-08-0%dT00:00:00Z"}`, c.conf, i+1)
+		resp, err := http.Post(srv.URL+"/api/v1/dags/api/dagRuns", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var doc struct {
+			RunID string `json:"run_id"`
+		}
+		if resp.StatusCode != 200 || json.Unmarshal(b, &doc) != nil {
+			t.Fatalf("trigger %s: %d %s", c.conf, resp.StatusCode, b)
+		}
+		resp, err = http.Get(srv.URL + "/api/v1/dags/api/dagRuns/" + doc.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), c.want) {
+			t.Errorf("conf %s: run document %s, want %s in its conf", c.conf, b, c.want)
+		}
+	}
+	code, out := call(t, srv, "POST", "/api/v1/dags/api/dagRuns", `{"conf":{"n":2.5}}`)
+	if code != 400 || !strings.Contains(fmt.Sprint(out["detail"]), "conf.n: expected integer") {
+		t.Fatalf("2.5 for an integer: %d %v", code, out)
+	}
+}

@@ -190,6 +190,21 @@ func normalize(v any) any {
 		return int64(x)
 	case uint64:
 		return int64(x)
+	case json.Number:
+		// A conf decoded with UseNumber: an integer keeps every digit
+		// (float64 rounds past 2^53), 1.0 and 1e2 are integers as in JSON
+		// Schema, other numbers are float64.
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, err := x.Float64()
+		if err != nil {
+			return x
+		}
+		if f == math.Trunc(f) && math.Abs(f) < 1<<63 {
+			return int64(f)
+		}
+		return f
 	case map[string]any:
 		for k, e := range x {
 			x[k] = normalize(e)
@@ -308,6 +323,8 @@ func (s *Spec) ResolveParams(conf map[string]any) (map[string]any, error) {
 		v, given := conf[p.Name]
 		if !given {
 			v = p.Default
+		} else {
+			v = normalize(v)
 		}
 		if v == nil && !given {
 			problems = append(problems, fmt.Sprintf("conf.%s: required (the param has no default)", p.Name))

@@ -200,7 +200,9 @@ func (h *Handler) execute(ctx context.Context, msg queue.Message, run *store.Run
 		return engine.Outcome{Err: fmt.Errorf("task %s not in DAG %s", msg.TaskID, msg.DagID), NoRetry: true}, false
 	}
 	var params map[string]any
-	_ = json.Unmarshal(run.Params, &params)
+	dec := json.NewDecoder(bytes.NewReader(run.Params))
+	dec.UseNumber() // an integer param keeps every digit in {{ params.x }}
+	_ = dec.Decode(&params)
 	args, err := dag.Render(task.Args, dag.TemplateContext{DagID: run.DagID, TaskID: msg.TaskID, RunID: run.RunID,
 		LogicalDate: run.LogicalDate, DataIntervalStart: run.DataIntervalStart, DataIntervalEnd: run.DataIntervalEnd,
 		TryNumber: msg.TryNumber, Params: params})
