@@ -64,11 +64,21 @@ func (c *SourceConfig) UnmarshalJSON(data []byte) error {
 		LabelBonusReparation *string          `json:"label_bonus_reparation"`
 		SourceCode           *string          `json:"source_code"`
 		DechetMapping        *json.RawMessage `json:"dechet_mapping"`
+		// Decoded one by one below, so that an error names the rule.
+		NormalizationRules []json.RawMessage `json:"normalization_rules"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
 	}
 	*c = SourceConfig(raw.plain)
+	if raw.NormalizationRules != nil {
+		c.NormalizationRules = make([]Rule, len(raw.NormalizationRules))
+		for i, r := range raw.NormalizationRules {
+			if err := json.Unmarshal(r, &c.NormalizationRules[i]); err != nil {
+				return fmt.Errorf("normalization_rules[%d]: %w", i, err)
+			}
+		}
+	}
 	c.MetadataEndpoint = deref(raw.MetadataEndpoint)
 	c.LabelBonusReparation = deref(raw.LabelBonusReparation)
 	c.SourceCode = deref(raw.SourceCode)
@@ -190,8 +200,8 @@ type Rule struct {
 // picks the first model of the Union that validates.
 func (r *Rule) UnmarshalJSON(data []byte) error {
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return fmt.Errorf("error decoding rule: %w", err)
+	if err := json.Unmarshal(data, &raw); err != nil || raw == nil {
+		return fmt.Errorf("error decoding rule %s: a rule is a JSON object", data)
 	}
 	str := func(key string) (string, bool) {
 		var s string

@@ -431,6 +431,24 @@ func TestDechetMappingParam(t *testing.T) {
 	}
 }
 
+// A rule that cannot be read is named by its position and its text (a
+// number said "cannot unmarshal number into Go value of type
+// map[string]json.RawMessage", naming neither).
+func TestRuleDecodeErrorNamesTheRule(t *testing.T) {
+	t.Parallel()
+	for rules, want := range map[string]string{
+		`[{"remove": "a"}, 42]`: "normalization_rules[1]: error decoding rule 42: a rule is a JSON object",
+		`[null]`:                "normalization_rules[0]: error decoding rule null: a rule is a JSON object",
+		`[{"remove": "a"}, {"remove": "b"}, {"x": 1}]`: `normalization_rules[2]: error decoding rule {"x": 1}: unknown rule shape`,
+	} {
+		var cfg SourceConfig
+		err := json.Unmarshal([]byte(`{"normalization_rules": `+rules+`}`), &cfg)
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: error %v, want %q", rules, err, want)
+		}
+	}
+}
+
 // A dechet_mapping that is neither the mapping (every label a string) nor
 // where to fetch it (url, key_field and value_field) is an error naming the
 // parameter: it was ignored, so every row failed on its first waste code
