@@ -80,3 +80,25 @@ func TestSourceDagNoRowLeftErrorCutsOnCharacters(t *testing.T) {
 		}
 	}
 }
+
+// A NUL character in a column name (a JSON key "bad\u0000col") is removed
+// at download too: the download's result lists the columns, Postgres jsonb
+// refuses U+0000, and the download, though done, ended as a zombie with no
+// message. Now the extra column fails the normalisation, named.
+func TestSourceDagNULCharacterInColumnNameIsRemoved(t *testing.T) {
+	t.Parallel()
+	row := ecosystemRow("A1", "Répar Un", "Artisan, commerce indépendant", "Cartouches", 48.85)
+	row["bad\x00col"] = "x"
+	df := &dataFair{pageSize: 5}
+	df.set([]map[string]any{row})
+	p := newPlatform(t, df)
+	code, doc, stderr := p.run(map[string]any{"metadata_endpoint": ""})
+	if code != 1 || taskStates(doc)["source_data_download"] != "success" || taskStates(doc)["source_data_normalize"] != "failed" {
+		t.Fatalf("exit %d tasks %v %s", code, taskStates(doc), stderr)
+	}
+	for _, task := range doc.Tasks {
+		if task.TaskID == "source_data_normalize" && !strings.Contains(task.Error, "Colonnes en trop: [badcol]") {
+			t.Errorf("error %q should name the extra column", task.Error)
+		}
+	}
+}

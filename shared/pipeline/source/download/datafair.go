@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/lvao/dataplatform/shared/pipeline/source/transform"
 )
@@ -246,8 +247,10 @@ func (d *downloader) expectedColumns(ctx context.Context) ([]string, error) {
 			if !ok || !key.IsString() {
 				return j.shapeErr("schema field %d has no string key", i)
 			}
-			if !slices.Contains(cols, key.Str()) {
-				cols = append(cols, key.Str())
+			// Without NUL characters, as the data's column names (emit.go).
+			name := strings.ReplaceAll(key.Str(), "\x00", "")
+			if !slices.Contains(cols, name) {
+				cols = append(cols, name)
 			}
 		}
 		if _, err := j.token(); err != nil {

@@ -37,6 +37,7 @@ func (e *emitter) emit(r transform.Row) error {
 		e.stats.Dropped++
 		return nil
 	}
+	e.removeNULFromNames(&r)
 	for _, f := range r.Fields() {
 		if !e.seen[f.Name] {
 			e.seen[f.Name] = true
@@ -94,6 +95,32 @@ func (e *emitter) removeNUL(r *transform.Row) {
 			e.log.Warn("download: NUL characters removed (Postgres text cannot hold them)",
 				"row", e.stats.Rows+e.stats.Dropped+1, "column", f.Name, "value", strings.ReplaceAll(f.Value.PyStr(), "\x00", `\x00`))
 		}
+	}
+}
+
+// removeNULFromNames removes the NUL characters of the row's column names
+// (a JSON key may hold "\u0000"): the download's result lists the columns,
+// and Postgres jsonb refuses U+0000, so the task's outcome could not be
+// recorded and a download that had succeeded ended as a zombie. A cleaned
+// name that another column already has is dropped, with a warning.
+func (e *emitter) removeNULFromNames(r *transform.Row) {
+	for _, f := range r.Fields() {
+		if strings.IndexByte(f.Name, 0) < 0 {
+			continue
+		}
+		clean := strings.ReplaceAll(f.Name, "\x00", "")
+		warn := "download: NUL characters removed from a column name (Postgres text cannot hold them)"
+		if r.Has(clean) {
+			r.Delete(f.Name)
+			warn = "download: column dropped: its name without NUL characters is another column's"
+		} else {
+			r.Rename(f.Name, clean)
+		}
+		if e.stats.NULCellsCleaned++; e.log != nil && e.stats.NULCellsCleaned <= maxNULWarnings {
+			e.log.Warn(warn, "row", e.stats.Rows+e.stats.Dropped+1, "column", strings.ReplaceAll(f.Name, "\x00", `\x00`))
+		}
+		e.removeNULFromNames(r) // the fields moved: start again
+		return
 	}
 }
 
