@@ -399,3 +399,35 @@ func TestParseConfKeepsIntegerDigits(t *testing.T) {
 		}
 	}
 }
+
+// A secret's value (here a token of API_TOKENS) is masked in the failed
+// task's recorded error (the run document, the summary) and in the
+// harness's console log, as it is in the task log.
+func TestDagRunMasksSecretsInErrorsAndConsole(t *testing.T) {
+	t.Parallel()
+	const secret = "tok-0123456789abcdef0123456789"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	t.Cleanup(srv.Close)
+	dir := writeDag(t, `
+dag_id: cli_secret
+tasks:
+  - {id: call, function: http, args: {url: "`+srv.URL+`/?token=`+secret+`"}}
+`)
+	env, _ := harnesstest.Env(t, map[string]string{"TASK_LEASE": "2s", "REQUEUE_AFTER": "1s", "API_TOKENS": secret})
+	for _, asJSON := range []bool{true, false} {
+		var out, errb bytes.Buffer
+		m := &Main{Env: env, Stdout: &out, Stderr: &errb}
+		args := []string{"dag", "run", "cli_secret", "--dags", dir, "--s3-dir", t.TempDir(), "--tick", "200ms"}
+		if asJSON {
+			args = append(args, "--json")
+		}
+		if code := m.Run(context.Background(), args); code != ExitFailed {
+			t.Fatalf("exit %d, want 1; stderr: %s", code, errb.String())
+		}
+		if strings.Contains(out.String(), secret) || strings.Contains(errb.String(), secret) || !strings.Contains(out.String(), "token=***") {
+			t.Fatalf("json %v: the secret is shown:\nstdout: %s\nstderr: %s", asJSON, out.String(), errb.String())
+		}
+	}
+}

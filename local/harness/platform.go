@@ -20,6 +20,7 @@ import (
 	"github.com/lvao/dataplatform/shared/config"
 	"github.com/lvao/dataplatform/shared/objectstore"
 	"github.com/lvao/dataplatform/shared/queue"
+	"github.com/lvao/dataplatform/shared/tasklog"
 )
 
 // Config builds a Platform. Zero values mean the documented defaults.
@@ -166,6 +167,8 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
+	masker := newMaskHandler(p.log.Handler())
+	p.log = slog.New(masker)
 	if cfg.Serverless == "" {
 		if cfg.Serverless, err = FindServerless("."); err != nil {
 			return nil, err
@@ -217,6 +220,7 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	if p.Config, err = config.Load(env); err != nil {
 		return nil, err
 	}
+	masker.setSecrets(tasklog.Masker(config.SecretValues(env)))
 	p.S3Endpoint = p.Config.S3Endpoint
 	if err := EnsureDatabase(ctx, p.Config.DatabaseURL); err != nil {
 		return nil, err

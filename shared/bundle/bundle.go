@@ -125,8 +125,10 @@ type Deps struct {
 	Lease           time.Duration
 	FunctionTimeout time.Duration
 	Crash           func(queue.Message) bool
-	Logs            func(ctx context.Context, key string) runtime.LogWriter
-	Artifacts       *artifact.Store
+	// mask replaces secret values (failed attempts' errors).
+	mask      func(string) string
+	Logs      func(ctx context.Context, key string) runtime.LogWriter
+	Artifacts *artifact.Store
 	// S3 is the Object Storage client (artifacts, logs, source files).
 	S3 *s3.Client
 
@@ -170,6 +172,9 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Deps, error)
 		FunctionTimeout: cfg.FunctionTimeout, Now: opts.Now}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewJSONHandler(maskWriter{w: stdout, r: tasklog.Masker(opts.Secrets)}, nil))
+	}
+	if len(opts.Secrets) > 0 {
+		d.mask = tasklog.Masker(opts.Secrets).Replace
 	}
 	s3c := objectstore.NewClient(objectstore.FromConfig(cfg))
 	d.S3 = s3c
@@ -307,7 +312,8 @@ func (d *Deps) Handler(f Function) http.Handler {
 		return f.Handler(d)
 	}
 	return runtime.NewHandler(runtime.Config{Engine: d.Engine, Function: f.Name, Task: f.Task(d), Lease: d.Lease,
-		FunctionTimeout: d.FunctionTimeout, Logger: d.Logger, Crash: d.Crash, Logs: d.Logs, Artifacts: d.Artifacts, Now: d.Now})
+		FunctionTimeout: d.FunctionTimeout, Logger: d.Logger, Crash: d.Crash, Logs: d.Logs, Artifacts: d.Artifacts, Now: d.Now,
+		Mask: d.mask})
 }
 
 // maskWriter masks secret values in JSON log lines written to stdout.

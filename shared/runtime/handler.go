@@ -48,6 +48,10 @@ type Config struct {
 	Crash func(queue.Message) bool
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Mask replaces secret values in a failed attempt's error before it
+	// is recorded (the web and the run document show it) and answered, as
+	// the task log masks them. Nil masks nothing.
+	Mask func(string) string
 }
 
 // LogWriter receives an attempt's log lines; Close flushes the rest.
@@ -164,6 +168,11 @@ func (h *Handler) Run(ctx context.Context, msg queue.Message, requestID string) 
 			log.WarnContext(ctx, "the attempt's log could not be uploaded; its outcome is recorded anyway", "error", err)
 		}
 	}
+	if out.Err != nil && h.cfg.Mask != nil {
+		if m := h.cfg.Mask(out.Err.Error()); m != out.Err.Error() {
+			out.Err = &maskedError{msg: m, err: out.Err}
+		}
+	}
 	var recorded bool
 	for i := 0; i < 3; i++ {
 		if recorded, err = h.cfg.Engine.Complete(context.WithoutCancel(ctx), ref, out); err == nil {
@@ -188,6 +197,15 @@ func (h *Handler) Run(ctx context.Context, msg queue.Message, requestID string) 
 	}
 	return http.StatusOK, resp
 }
+
+// maskedError is an error whose message had secret values masked.
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
 
 // execute runs the task code with heartbeats and its execution timeout.
 func (h *Handler) execute(ctx context.Context, msg queue.Message, run *store.Run, claim *store.TaskClaimParams, log *slog.Logger) (engine.Outcome, bool) {

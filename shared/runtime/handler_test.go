@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -294,5 +295,26 @@ func TestOutcomeIsRecordedWhenTheLogCannotBeUploaded(t *testing.T) {
 	doc, err := f.eng.GetRun(context.Background(), "d", run.RunID)
 	if err != nil || doc.Tasks[0].State != "success" {
 		t.Fatalf("task %+v, %v", doc.Tasks, err)
+	}
+}
+
+// A failed attempt's error is masked (Config.Mask) before it is recorded
+// and answered, as its log is: the web and the run document show it.
+func TestFailedAttemptErrorIsMasked(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "dag_id: d\ntasks: [{id: p, function: fn}]\n")
+	h := runtime.NewHandler(runtime.Config{Engine: f.eng, Function: "fn",
+		Task: func(ctx context.Context, task *runtime.Task) (any, error) {
+			return nil, fmt.Errorf("GET https://x/?token=s3cr3t-value: status 500")
+		},
+		Mask: strings.NewReplacer("s3cr3t-value", "***").Replace})
+	run, _, _ := f.eng.Trigger(context.Background(), engine.TriggerParams{DagID: "d"})
+	rec := post(h, "POST", f.next(t).Encode())
+	if rec.Code != 200 || strings.Contains(rec.Body.String(), "s3cr3t") || !strings.Contains(rec.Body.String(), "token=***") {
+		t.Fatalf("answer %d %s", rec.Code, rec.Body)
+	}
+	doc, err := f.eng.GetRun(context.Background(), "d", run.RunID)
+	if err != nil || doc.Tasks[0].Error != "GET https://x/?token=***: status 500" {
+		t.Fatalf("recorded error %q (%v)", doc.Tasks[0].Error, err)
 	}
 }
