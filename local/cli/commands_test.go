@@ -106,3 +106,21 @@ func TestInvokeUnknownFunctionNeedsNoDatabase(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 }
+
+// A chaos rate is a probability: NaN, a trailing word or a value outside
+// [0, 1] is refused (fmt.Sscan read "NaN" and the "0.5" of "0.5x").
+func TestRateFlagRefusesWhatIsNoProbability(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"NaN", "0.5x", "-0.1", "1.01", "Inf", ""} {
+		var r rateFlag
+		if err := r.Set(v); err == nil {
+			t.Errorf("rate %q accepted as %v", v, float64(r))
+		}
+	}
+	for v, want := range map[string]float64{"0": 0, "1": 1, "0.25": 0.25, " 0.5 ": 0.5} {
+		var r rateFlag
+		if err := r.Set(v); err != nil || float64(r) != want {
+			t.Errorf("rate %q: %v, %v", v, float64(r), err)
+		}
+	}
+}

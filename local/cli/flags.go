@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,8 +26,9 @@ type rateFlag float64
 
 func (r *rateFlag) String() string { return fmt.Sprint(float64(*r)) }
 func (r *rateFlag) Set(v string) error {
-	var f float64
-	if _, err := fmt.Sscan(v, &f); err != nil || f < 0 || f > 1 {
+	// ParseFloat takes the whole text ("0.5x" is refused); NaN is in no range.
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || !(f >= 0 && f <= 1) {
 		return fmt.Errorf("%q is not a probability between 0 and 1", v)
 	}
 	*r = rateFlag(f)
