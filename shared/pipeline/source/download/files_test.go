@@ -130,6 +130,27 @@ func TestPharmaciesUTF8Fails(t *testing.T) {
 	}
 }
 
+// A CSV ending with half a UTF-16 code unit fails, as Python's codec
+// ("truncated data"): the lone byte became a line of U+FFFD whose empty
+// cells typed the numeric columns as floats ("75002.0").
+func TestPharmaciesOddByteCountFails(t *testing.T) {
+	t.Parallel()
+	for name, bom := range map[string]bool{"BOM": true, "no BOM": false} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := pharmaciesServer(t, append(utf16LE(t, pharmaciesCSV, bom), 'A'))
+			rows, _, err := collect(t, testConfig(t, srv.URL+"/annuaire_csv.zip", ModePharmacies))
+			if !errors.Is(err, ErrNotUTF16LE) || !strings.Contains(err.Error(), "odd number") ||
+				!strings.Contains(err.Error(), "etablissements_v2.csv") {
+				t.Fatalf("err = %v, want a not-UTF-16-LE error naming the file", err)
+			}
+			if len(rows) != 0 {
+				t.Errorf("%d rows sent", len(rows))
+			}
+		})
+	}
+}
+
 func TestPharmaciesErrors(t *testing.T) {
 	t.Parallel()
 	noMember := zipOf(t, map[string][]byte{"activites.csv": utf16LE(t, "a;b\r\n", false)}, "activites.csv")

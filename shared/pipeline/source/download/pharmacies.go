@@ -103,13 +103,31 @@ func newUTF16CSV(rc io.ReadCloser, what string) (*utf16CSV, error) {
 		return nil, fmt.Errorf("error reading %s: %w", what, err)
 	}
 	// UseBOM drops a leading FF FE; without one the text is little-endian.
-	text := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder().Reader(br)
+	text := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder().Reader(&evenBytes{r: br})
 	r := csv.NewReader(text)
 	r.Comma = pharmaciesComma
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
 	r.ReuseRecord = true
 	return &utf16CSV{rc: rc, csv: r}, nil
+}
+
+// evenBytes fails a UTF-16 stream that ends with half a code unit, as
+// Python's utf-16-le codec does ("truncated data"): the decoder would turn
+// the lone byte into U+FFFD, a line of its own, and that line typed every
+// numeric column as float ("75002.0").
+type evenBytes struct {
+	r io.Reader
+	n int64
+}
+
+func (e *evenBytes) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	e.n += int64(n)
+	if err == io.EOF && e.n%2 == 1 {
+		return n, fmt.Errorf("%w: it ends with half a character (%d bytes, an odd number: truncated data)", ErrNotUTF16LE, e.n)
+	}
+	return n, err
 }
 
 func (u *utf16CSV) Next() ([]string, error) { return u.csv.Read() }
