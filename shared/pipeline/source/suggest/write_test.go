@@ -428,3 +428,18 @@ func TestDroppedRowErrorWithoutCreationsGoesWithAnotherCohort(t *testing.T) {
 		t.Fatalf("the dropped row's ERROR log: %q %q %v", typ, msg, err)
 	}
 }
+
+// A COPY that fails while the next batch is being encoded (batches of one
+// acteur: the first batch's COPY overlaps the second's encoding) fails
+// the cohort as a whole, and nothing of it stays.
+func TestFailedCopyDuringEncodingRollsBackTheCohort(t *testing.T) {
+	t.Parallel()
+	pool := setupScenario(t)
+	mustExec(t, pool, `ALTER TABLE data_suggestionunitaire
+		ADD CONSTRAINT refuse_acteur_units CHECK (suggestion_modele <> 'Acteur')`)
+	_, err := runPipeline(t, pool, run1, scenarioRows(), scenarioLogs(), WriteOptions{Logger: quiet, BatchSize: 1})
+	if err == nil || !strings.Contains(err.Error(), "SOURCE_AJOUT") || !strings.Contains(err.Error(), "refuse_acteur_units") {
+		t.Fatalf("err = %v, want the AJOUT cohort to fail on the constraint", err)
+	}
+	checkTables(t, pool, 0, 0, 0, 0, 0)
+}

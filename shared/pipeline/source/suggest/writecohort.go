@@ -43,8 +43,6 @@ type cohortWriter struct {
 	// progress receives a line every progressEvery of a long write.
 	progress      *slog.Logger
 	progressEvery time.Duration
-	// groups and units are the COPY buffers, reused batch after batch.
-	groups, units *binaryCopy
 }
 
 // writeCohort writes one cohort in one transaction, or skips it when an
@@ -98,18 +96,33 @@ func (w *cohortWriter) write(ctx context.Context, run RunInfo, changes Source[Ch
 		return err
 	}
 	last := time.Now()
-	for batch, err := range readBatches(ctx, changes, batchSize) {
-		if err != nil {
-			return err
-		}
-		if err := w.writeChanges(ctx, batch); err != nil {
-			return err
-		}
+	progress := func() {
 		if w.progress != nil && time.Since(last) >= w.progressEvery {
 			last = time.Now()
 			w.progress.InfoContext(ctx, "writing suggestions", "type_action", typ, "acteurs", w.counts.Acteurs,
 				"groups", w.counts.Groups, "units", w.counts.Units, "dry_run", w.dry)
 		}
+	}
+	if !w.dry && !w.legacy {
+		return w.writeGroups(ctx, readBatches(ctx, changes, batchSize), progress)
+	}
+	for batch, err := range readBatches(ctx, changes, batchSize) {
+		if err != nil {
+			return err
+		}
+		if w.legacy {
+			err = w.writeLegacy(ctx, batch)
+		} else {
+			// A dry run reads and counts.
+			var p preparedBatch
+			if p, err = w.prepareBatch(ctx, batch); err == nil {
+				err = w.encodeBatch(p, nil, nil)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		progress()
 	}
 	return nil
 }
@@ -247,40 +260,48 @@ func (w *cohortWriter) lookupActeurs(ctx context.Context, ids []string) (map[str
 	return out, rows.Err()
 }
 
-// writeChanges writes one batch of acteurs: groups and units, or legacy
-// suggestions.
-func (w *cohortWriter) writeChanges(ctx context.Context, batch []Change) error {
-	if w.legacy {
-		return w.writeLegacy(ctx, batch)
-	}
+// preparedBatch is a batch with what the database tells of it: the rows
+// its groups point to and, unless in a dry run, the groups' ids.
+type preparedBatch struct {
+	batch    []Change
+	refs     map[string]acteurRefs
+	groupIDs []int64
+}
+
+// prepareBatch reads a batch's acteurs and draws its groups' ids.
+func (w *cohortWriter) prepareBatch(ctx context.Context, batch []Change) (preparedBatch, error) {
+	p := preparedBatch{batch: batch}
 	ids := make([]string, len(batch))
 	for i, c := range batch {
 		ids[i] = c.IdentifiantUnique
 	}
-	refs, err := w.lookupActeurs(ctx, ids)
+	var err error
+	if p.refs, err = w.lookupActeurs(ctx, ids); err != nil {
+		return p, err
+	}
+	if w.dry {
+		return p, nil
+	}
+	// Ids drawn from the table's sequence first, so the groups and their
+	// units go in with two COPYs.
+	rows, err := w.db.Query(ctx, `SELECT nextval(pg_get_serial_sequence('data_suggestiongroupe', 'id'))
+		FROM generate_series(1, $1)`, len(batch))
 	if err != nil {
-		return err
+		return p, fmt.Errorf("error drawing group ids: %w", err)
 	}
-	groupIDs := make([]int64, len(batch))
-	if !w.dry {
-		// Ids drawn from the table's sequence first, so the groups and
-		// their units go in with two COPYs.
-		rows, err := w.db.Query(ctx, `SELECT nextval(pg_get_serial_sequence('data_suggestiongroupe', 'id'))
-			FROM generate_series(1, $1)`, len(batch))
-		if err != nil {
-			return fmt.Errorf("error drawing group ids: %w", err)
-		}
-		if groupIDs, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-			return fmt.Errorf("error drawing group ids: %w", err)
-		}
-		sort.Slice(groupIDs, func(i, j int) bool { return groupIDs[i] < groupIDs[j] })
+	if p.groupIDs, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+		return p, fmt.Errorf("error drawing group ids: %w", err)
 	}
-	var groups, units *binaryCopy
-	if !w.dry {
-		if w.groups == nil {
-			w.groups, w.units = newBinaryCopy(), newBinaryCopy()
-		}
-		groups, units = w.groups, w.units
+	sort.Slice(p.groupIDs, func(i, j int) bool { return p.groupIDs[i] < p.groupIDs[j] })
+	return p, nil
+}
+
+// encodeBatch encodes a prepared batch's groups and units into COPY
+// streams (reset first), or only counts them when groups is nil (a dry
+// run). It does not touch the database.
+func (w *cohortWriter) encodeBatch(p preparedBatch, groups, units *binaryCopy) error {
+	batch, refs, groupIDs := p.batch, p.refs, p.groupIDs
+	if groups != nil {
 		groups.reset()
 		units.reset()
 	}
@@ -327,9 +348,11 @@ func (w *cohortWriter) writeChanges(ctx context.Context, batch []Change) error {
 	w.counts.Acteurs += len(batch)
 	w.counts.Groups += len(batch)
 	w.counts.Units += nUnits
-	if w.dry {
-		return nil
-	}
+	return nil
+}
+
+// copyBatch sends an encoded batch: its groups, then their units.
+func (w *cohortWriter) copyBatch(ctx context.Context, groups, units *binaryCopy) error {
 	if err := groups.copyTo(ctx, w.conn, "data_suggestiongroupe", []string{
 		"id", "suggestion_cohorte_id", "statut", "acteur_id", "revision_acteur_id",
 		"parent_revision_acteur_id", "contexte",
