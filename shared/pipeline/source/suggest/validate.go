@@ -101,6 +101,7 @@ func Validate(ctx context.Context, ref CodeChecker, rows iter.Seq2[transform.Row
 	}
 	seen := map[string]struct{}{}
 	sources := map[string]struct{}{}
+	unknownCounts := map[string]int{} // "<column>: '<code>'" -> rows
 	for row, err := range rows {
 		if err != nil {
 			return st, fmt.Errorf("error reading normalised rows: %w", err)
@@ -150,13 +151,19 @@ func Validate(ctx context.Context, ref CodeChecker, rows iter.Seq2[transform.Row
 			if err := logs.Put(unknownCodeLog(id, col, row.Get(col), codes)); err != nil {
 				return st, fmt.Errorf("error writing validation log: %w", err)
 			}
+			for _, c := range codes {
+				if k := fmt.Sprintf("%s: %s", col, pyQuote(c)); len(unknownCounts) < 1000 || unknownCounts[k] > 0 {
+					unknownCounts[k]++
+				}
+			}
 		}
 	}
 	if st.Rows == 0 {
 		return st, errors.New("error validating: No data in dataframe from normalisation")
 	}
 	if st.Valid == 0 {
-		return st, fmt.Errorf("error validating %d rows: %w", st.Rows, ErrNoValidRows)
+		return st, fmt.Errorf("error validating %d rows: %w: codes pas dans DB, most frequent: %s",
+			st.Rows, ErrNoValidRows, mostFrequent(unknownCounts, 3))
 	}
 	for s := range sources {
 		st.SourceCodes = append(st.SourceCodes, s)
@@ -168,13 +175,34 @@ func Validate(ctx context.Context, ref CodeChecker, rows iter.Seq2[transform.Row
 	return st, nil
 }
 
+// mostFrequent lists the n most frequent keys of counts with their counts.
+func mostFrequent(counts map[string]int, n int) string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if counts[keys[i]] != counts[keys[j]] {
+			return counts[keys[i]] > counts[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, 0, n)
+	for _, k := range keys[:min(n, len(keys))] {
+		parts = append(parts, fmt.Sprintf("%s ×%d", k, counts[k]))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func pyQuote(c string) string { return "'" + strings.ReplaceAll(c, "'", `\'`) + "'" }
+
 // unknownCodeLog is the ERROR log of a row dropped for unknown codes. Its
 // message follows source_data_validate's ("<column>: codes pas dans DB:
 // {…}") and names the row.
 func unknownCodeLog(id, col string, cell transform.Value, codes []string) transform.Log {
 	quoted := make([]string, len(codes))
 	for i, c := range codes {
-		quoted[i] = "'" + strings.ReplaceAll(c, "'", `\'`) + "'"
+		quoted[i] = pyQuote(c)
 	}
 	return transform.Log{
 		IdentifiantUnique:  id,

@@ -93,6 +93,23 @@ func TestValidateFailsOnBrokenDataSets(t *testing.T) {
 	}
 }
 
+// When no row is valid, the error names the unknown codes, the most
+// frequent first: it said only "no valid row left after validation", the
+// reason left in the warnings above it.
+func TestValidateNothingValidNamesTheCodes(t *testing.T) {
+	t.Parallel()
+	rows := []transform.Row{
+		testRow("1", rowOpts{labels: []string{"agree bonus reparation"}}),
+		testRow("2", rowOpts{labels: []string{"agree bonus reparation"}}),
+		testRow("3", rowOpts{acteurType: "vaisseau"}),
+	}
+	_, _, _, err := validate(t, rows, ValidateOptions{})
+	want := "codes pas dans DB, most frequent: label_codes: 'agree bonus reparation' ×2; acteur_type_code: 'vaisseau' ×1"
+	if !errors.Is(err, ErrNoValidRows) || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want it to end with %q", err, want)
+	}
+}
+
 func TestChangeJSONLinesRoundTrip(t *testing.T) {
 	t.Parallel()
 	a := newArtifact(t, "changes.jsonl")
