@@ -249,8 +249,15 @@ var cronFieldPattern = regexp.MustCompile(`^[0-9*,/-]+$`)
 // CheckCron accepts the 5-field, UTC cron of Scaleway's cron triggers in
 // the form the serverless plugin accepts: no `*/n` steps (write `0/n`), no
 // day or month names, no @macros.
+// cronPresets are Airflow's cron presets and the 5-field cron each means.
+var cronPresets = map[string]string{"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
+	"@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *", "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *"}
+
 func CheckCron(expr string) error {
 	fields := strings.Fields(expr)
+	if preset, ok := cronPresets[strings.TrimSpace(expr)]; ok {
+		return fmt.Errorf("%q: Airflow's presets are not accepted (5-field cron, UTC): write %q", expr, preset)
+	}
 	if len(fields) != 5 {
 		return fmt.Errorf("%q: cron needs 5 fields (minute hour day-of-month month day-of-week), got %d", expr, len(fields))
 	}
@@ -260,7 +267,13 @@ func CheckCron(expr string) error {
 			return fmt.Errorf("%q: %s field %q: only digits and * , / - are accepted (no names such as MON or JAN)", expr, names[i], f)
 		}
 		if strings.Contains(f, "*/") {
-			return fmt.Errorf("%q: %s field %q: the serverless plugin rejects */n steps, write %s", expr, names[i], f, strings.ReplaceAll(f, "*/", "0/"))
+			// */n starts at the field's first value: 1 for days of the
+			// month and months (0/n is no valid day nor month), else 0.
+			first := "0/"
+			if i == 2 || i == 3 {
+				first = "1/"
+			}
+			return fmt.Errorf("%q: %s field %q: the serverless plugin rejects */n steps, write %s", expr, names[i], f, strings.ReplaceAll(f, "*/", first))
 		}
 	}
 	if !gronx.New().IsValid(expr) {
