@@ -36,6 +36,9 @@ type Geocoder struct {
 	TTL time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// RetryWait is the wait before a request's second try, doubled for the
+	// third. Default 500ms.
+	RetryWait time.Duration
 }
 
 // Result is the best BAN feature for a query.
@@ -145,11 +148,22 @@ func (g *Geocoder) store(ctx context.Context, adresse, codePostal, ville string,
 	return nil
 }
 
-func (g *Geocoder) fetch(ctx context.Context, query string) (json.RawMessage, error) {
-	endpoint := g.Endpoint
-	if endpoint == "" {
-		endpoint = DefaultEndpoint
+func (g *Geocoder) retryWait() time.Duration {
+	if g.RetryWait > 0 {
+		return g.RetryWait
 	}
+	return 500 * time.Millisecond
+}
+
+func (g *Geocoder) endpoint() string {
+	if g.Endpoint == "" {
+		return DefaultEndpoint
+	}
+	return g.Endpoint
+}
+
+func (g *Geocoder) fetch(ctx context.Context, query string) (json.RawMessage, error) {
+	endpoint := g.endpoint()
 	u, err := url.Parse(endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("BAN endpoint %q: %w", endpoint, err)
@@ -166,7 +180,7 @@ func (g *Geocoder) fetch(ctx context.Context, query string) (json.RawMessage, er
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
 			select {
-			case <-time.After(time.Duration(attempt) * 500 * time.Millisecond): // back-off between tries
+			case <-time.After(time.Duration(attempt) * g.retryWait()): // back-off between tries
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
@@ -217,15 +231,29 @@ func parse(raw json.RawMessage) (Result, error) {
 	return r, nil
 }
 
+// maxLookupFailures is how many lookups in a row may fail (each after its
+// own retries) before Lookup declares the BAN unavailable.
+const maxLookupFailures = 3
+
 // Lookup adapts the geocoder to transform.AddressLookup (the
 // validate_address_with_ban option), without the cache: the query is a
-// free-text address.
+// free-text address. A failed lookup drops its row (the normaliser's
+// choice), but maxLookupFailures failures in a row, or a cancelled task,
+// wrap transform.ErrUnavailable and fail the task: a BAN outage dropped
+// every row, one lookup and its retries (1.5 s) at a time, hours for a
+// large source.
 func (g *Geocoder) Lookup(ctx context.Context) transform.AddressLookup {
+	failures := 0
 	return func(query string) (transform.AddressMatch, bool, error) {
 		raw, err := g.fetch(ctx, query)
 		if err != nil {
+			if failures++; failures >= maxLookupFailures || ctx.Err() != nil {
+				return transform.AddressMatch{}, false, fmt.Errorf("%w: the BAN (%s) failed %d lookups in a row, the last one: %w",
+					transform.ErrUnavailable, g.endpoint(), failures, err)
+			}
 			return transform.AddressMatch{}, false, err
 		}
+		failures = 0
 		var fc featureCollection
 		_ = json.Unmarshal(raw, &fc)
 		r, err := parse(raw)

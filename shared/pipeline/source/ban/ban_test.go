@@ -2,6 +2,7 @@ package ban
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -105,5 +106,43 @@ func TestPharmaciesStep(t *testing.T) {
 	low := transform.NewRow(transform.Field{Name: "adresse", Value: transform.String("nowhere")})
 	if out, keep, err := step(low); err != nil || keep || out.Get("latitude").PyStr() != "0.0" {
 		t.Fatalf("low score: keep=%v err=%v row=%v", keep, err, out)
+	}
+}
+
+// A failed lookup drops its row, but maxLookupFailures in a row mean the BAN
+// is down: the error then wraps transform.ErrUnavailable, which fails the
+// task (an outage dropped every row, one lookup and its retries at a time).
+// A success in between starts the count again.
+func TestLookupDeclaresTheBANUnavailable(t *testing.T) {
+	t.Parallel()
+	var fail atomic.Bool
+	fail.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fail.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte(`{"features": []}`))
+	}))
+	t.Cleanup(srv.Close)
+	lookup := (&Geocoder{Endpoint: srv.URL, RetryWait: time.Millisecond}).Lookup(context.Background())
+	for i, want := range []bool{false, false, true, true} {
+		if i == 2 {
+			// A success resets the count: two more failures are needed.
+			fail.Store(false)
+			if _, _, err := lookup("ok"); err != nil {
+				t.Fatal(err)
+			}
+			fail.Store(true)
+			for j := 0; j < maxLookupFailures-1; j++ {
+				if _, _, err := lookup("x"); err == nil || errors.Is(err, transform.ErrUnavailable) {
+					t.Fatalf("failure %d after a success: %v", j+1, err)
+				}
+			}
+		}
+		_, _, err := lookup("3 rue de la Paix")
+		if err == nil || errors.Is(err, transform.ErrUnavailable) != want {
+			t.Fatalf("lookup %d: err = %v, want unavailable = %v", i+1, err, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"unicode"
@@ -143,6 +144,9 @@ func banAddress(text string, lookup AddressLookup) (string, string, string, erro
 		return "", "", "", nil
 	}
 	m, ok, err := lookup(text)
+	if errors.Is(err, ErrUnavailable) {
+		return "", "", "", err
+	}
 	if err != nil {
 		return "", "", "", newFatal("RequestException", "BAN lookup: %v", err)
 	}

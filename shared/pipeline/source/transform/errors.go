@@ -79,6 +79,12 @@ func newBlocking(name, format string, args ...any) error {
 	return &TransformError{Name: name, Severity: SeverityBlocking, Message: fmt.Sprintf(format, args...)}
 }
 
+// ErrUnavailable wraps the failure of a service a transformation needs
+// (the BAN of validate_address_with_ban) that says nothing of the row: the
+// normalizer fails the task on it even when Lenient, instead of dropping
+// every row, one failed lookup (and its retries) at a time.
+var ErrUnavailable = errors.New("service unavailable")
+
 func newFatal(name, format string, args ...any) error {
 	return &TransformError{Name: name, Severity: SeverityFatal, Message: fmt.Sprintf(format, args...)}
 }

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -186,7 +187,7 @@ func (n *Normalizer) NormalizeRow(in Row) (RowResult, error) {
 		out, err := n.reg.Column[rule.Transformation](origin, &n.cfg)
 		if err != nil {
 			sev := SeverityOf(err)
-			if sev != SeverityWarning && !n.opts.Lenient {
+			if sev != SeverityWarning && (!n.opts.Lenient || errors.Is(err, ErrUnavailable)) {
 				return fatal(rule.Transformation, err)
 			}
 			res.Logs = append(res.Logs, Log{
@@ -220,7 +221,7 @@ func (n *Normalizer) NormalizeRow(in Row) (RowResult, error) {
 		out, err := n.reg.Row[rule.Transformation](origin, &n.cfg)
 		if err != nil {
 			sev := SeverityOf(err)
-			if sev == SeverityFatal && !n.opts.Lenient {
+			if sev == SeverityFatal && (!n.opts.Lenient || errors.Is(err, ErrUnavailable)) {
 				return fatal(rule.Transformation, err)
 			}
 			res.Logs = append(res.Logs, Log{

@@ -3,6 +3,7 @@ package transform
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -530,6 +531,28 @@ func TestNormalizeLenientDropKeepIDs(t *testing.T) {
 				t.Errorf("KeepIDs = %q, want %q", res.KeepIDs, c.want)
 			}
 		})
+	}
+}
+
+// A lookup saying the BAN is down (ErrUnavailable) fails the task even
+// when Lenient: dropping every row, a lookup and its retries at a time,
+// took hours on a large source and left nothing.
+func TestNormalizeLenientFailsWhenTheBANIsUnavailable(t *testing.T) {
+	t.Parallel()
+	cfg := ecosystemConfig(t)
+	cfg.ValidateAddressWithBAN = true
+	cfg.AddressLookup = func(string) (AddressMatch, bool, error) {
+		return AddressMatch{}, false, fmt.Errorf("%w: the BAN failed 3 lookups in a row", ErrUnavailable)
+	}
+	n, err := NewNormalizer(cfg, Options{Lenient: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := DecodeRow([]byte(ecosystemRow))
+	res, err := n.NormalizeRow(in)
+	var fe *FatalError
+	if !errors.As(err, &fe) || fe.Step != "clean_adresse" || !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("got %+v, %v; want the task to fail in clean_adresse", res, err)
 	}
 }
 
