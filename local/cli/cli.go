@@ -67,6 +67,9 @@ Commands:
   dag validate [--dags DIR]...                       check every DAG file
   dag list [--dags DIR]...                           list the DAGs
   invoke FUNCTION [--data JSON|@file]                one request; prints status and body
+  sample-source [--addr 127.0.0.1:8090] [--rows 1000]
+                                                     generated data-fair pages of a source, to try
+                                                     a source DAG without the internet
 
 Run any command with --help for its flags.
 `
@@ -91,6 +94,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return m.serve(ctx, args[1:])
 	case "invoke":
 		return m.invoke(ctx, args[1:])
+	case "sample-source":
+		return m.sampleSource(ctx, args[1:])
 	case "dag":
 		if len(args) < 2 {
 			fmt.Fprint(m.Stderr, usage)
@@ -109,7 +114,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		}
 		return m.badInput("unknown command: dag %s (run, validate, list)", args[1])
 	}
-	return m.badInput("unknown command: %s (serve, dag run|validate|list, invoke; --help)", args[0])
+	return m.badInput("unknown command: %s (serve, dag run|validate|list, invoke, sample-source; --help)", args[0])
 }
 
 // badInput prints one line on stderr and returns ExitBadInput.

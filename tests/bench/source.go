@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lvao/dataplatform/local/harness"
+	"github.com/lvao/dataplatform/local/sample"
 	"github.com/lvao/dataplatform/shared/engine"
 	"github.com/lvao/dataplatform/shared/webapp"
 )
@@ -110,11 +111,11 @@ func benchSource(ctx context.Context, o options, existing float64, logf func(str
 	}
 	sr.Copy = cp
 	logf("source: COPY took %s (%.0f rows/s)", cp.Wall.Round(time.Millisecond), float64(o.SourceRows)/cp.Wall.Seconds())
-	res.Extra = &Result{Scenario: fmt.Sprintf("COPY bound: the same %s rows, pgx CopyFrom into a table of %d text columns", thousands(o.SourceRows), len(sourceColumns)),
+	res.Extra = &Result{Scenario: fmt.Sprintf("COPY bound: the same %s rows, pgx CopyFrom into a table of %d text columns", thousands(o.SourceRows), len(sample.Columns)),
 		Kind: "copy", Count: o.SourceRows, Unit: "rows", Wall: cp.Wall, PGCPU: cp.PGCPU}
 
 	// The pipeline.
-	df := &dataFairServer{rows: o.SourceRows, pageSize: o.SourcePage}
+	df := &sample.DataFair{Rows: o.SourceRows, PageSize: o.SourcePage}
 	srv := httptest.NewServer(df)
 	defer srv.Close()
 	dataURL := srv.URL + "/data-fair/api/v1/datasets/donnees-eo-ecosystem"
@@ -190,7 +191,7 @@ func benchSource(ctx context.Context, o options, existing float64, logf func(str
 	sr.PeakRSS = procStatus("VmHWM")
 	ms1 := readGoMem()
 	sr.Alloc, sr.NumGC = ms1.alloc-ms0.alloc, ms1.gcs-ms0.gcs
-	sr.Pages, sr.Bytes = df.pages.Load(), df.bytes.Load()
+	sr.Pages, sr.Bytes = df.Pages.Load(), df.Bytes.Load()
 	res.Wall, res.PGCPU = sr.Wall, sr.PGCPU
 	if err != nil {
 		return fail(err)
@@ -413,7 +414,7 @@ func sourceMarkdown(o options) string {
 	var b strings.Builder
 	b.WriteString("\n# Source ingestion benchmark (issue \"LVAO source ingestion\")\n\n")
 	fmt.Fprintf(&b, "Generated rows of the eo-ecosystem data-fair dataset (its real %d columns; distinct ids, names, coordinates, addresses; products among \"Cartouches\", \"Chaussure\", \"Cartouches | Chaussure\"; acteur type \"Artisan, commerce indépendant\"), served by a local data-fair server in pages of %s rows with `next` links, through the whole `%s` DAG run by the local harness in this process (`harness.Start`: functions behind its HTTP emulator, in-process queue, embedded S3 on disk, tick 500 ms), triggered with `Engine.Trigger` and timed until the run's end. The bound is a plain COPY of the same rows (the same generator) into a table of text columns with pgx `CopyFrom`. Each scenario runs in fresh platform and webapp schemas, dropped afterwards.\n\n",
-		len(sourceColumns), thousands(o.SourcePage), sourceDag)
+		len(sample.Columns), thousands(o.SourcePage), sourceDag)
 	b.WriteString("| Scenario | Rows | Pipeline wall time | Rows/s | COPY bound | Ratio to COPY | Peak RSS (VmHWM) |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, r := range sourceRuns {
 		if r.Err != "" {
