@@ -37,7 +37,7 @@ func TestBadDagFilesGivePreciseErrors(t *testing.T) {
 		{"star step in month", "dag_id: b\nschedule: \"0 0 1 */3 *\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: a, function: noop}]\n",
 			`month field "*/3": the serverless plugin rejects */n steps, write 1/3`},
 		{"Airflow preset", "dag_id: b\nschedule: \"@daily\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: a, function: noop}]\n",
-			`dags/x.yaml: dag b: schedule: "@daily": Airflow's presets are not accepted (5-field cron, UTC): write "0 0 * * *"`},
+			`dags/x.yaml: dag b: schedule: "@daily": presets (Airflow's @daily…) are not accepted, a cron needs 5 fields (minute hour day-of-month month day-of-week, UTC): write "0 0 * * *"`},
 		{"day name", "dag_id: b\nschedule: \"0 1 * * MON\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: a, function: noop}]\n",
 			`day-of-week field "MON": only digits`},
 		{"never fires", "dag_id: b\nschedule: \"0 0 31 2 *\"\nstart_date: 2025-01-01T00:00:00Z\ntasks: [{id: a, function: noop}]\n",

@@ -256,7 +256,7 @@ var cronPresets = map[string]string{"@hourly": "0 * * * *", "@daily": "0 0 * * *
 func CheckCron(expr string) error {
 	fields := strings.Fields(expr)
 	if preset, ok := cronPresets[strings.TrimSpace(expr)]; ok {
-		return fmt.Errorf("%q: Airflow's presets are not accepted (5-field cron, UTC): write %q", expr, preset)
+		return fmt.Errorf("%q: presets (Airflow's @daily…) are not accepted, a cron needs 5 fields (minute hour day-of-month month day-of-week, UTC): write %q", expr, preset)
 	}
 	if len(fields) != 5 {
 		return fmt.Errorf("%q: cron needs 5 fields (minute hour day-of-month month day-of-week), got %d", expr, len(fields))
