@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/lvao/dataplatform/shared/artifact"
@@ -168,6 +169,7 @@ func (h *Handler) Run(ctx context.Context, msg queue.Message, requestID string) 
 			log.WarnContext(ctx, "the attempt's log could not be uploaded; its outcome is recorded anyway", "error", err)
 		}
 	}
+	out = recordable(out)
 	if out.Err != nil && h.cfg.Mask != nil {
 		if m := h.cfg.Mask(out.Err.Error()); m != out.Err.Error() {
 			out.Err = &maskedError{msg: m, err: out.Err}
@@ -198,7 +200,56 @@ func (h *Handler) Run(ctx context.Context, msg queue.Message, requestID string) 
 	return http.StatusOK, resp
 }
 
-// maskedError is an error whose message had secret values masked.
+// recordable makes an outcome storable: Postgres text refuses NUL and
+// invalid UTF-8 (the error), jsonb refuses \u0000 (the result). A result
+// or error quoting what a server sent (a body holding a NUL byte, a Latin-1
+// reason phrase) was refused with the outcome: the attempt, its end never
+// recorded, became a zombie once its lease expired (and its retries too).
+func recordable(out engine.Outcome) engine.Outcome {
+	if out.Err != nil {
+		msg := out.Err.Error()
+		if clean := cleanText(msg); clean != msg {
+			out.Err = &maskedError{msg: clean, err: out.Err}
+		}
+	}
+	if bytes.Contains(out.Result, []byte(`\u0000`)) {
+		dec := json.NewDecoder(bytes.NewReader(out.Result))
+		dec.UseNumber()
+		var v any
+		if dec.Decode(&v) == nil {
+			if b, err := json.Marshal(withoutNUL(v)); err == nil {
+				out.Result = b
+			}
+		}
+	}
+	return out
+}
+
+func cleanText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
+
+// withoutNUL removes NUL characters from every string (and key) of v.
+func withoutNUL(v any) any {
+	switch x := v.(type) {
+	case string:
+		return strings.ReplaceAll(x, "\x00", "")
+	case []any:
+		for i, e := range x {
+			x[i] = withoutNUL(e)
+		}
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[strings.ReplaceAll(k, "\x00", "")] = withoutNUL(e)
+		}
+		return out
+	}
+	return v
+}
+
+// maskedError is an error whose message had secret values masked (or
+// characters Postgres refuses removed).
 type maskedError struct {
 	msg string
 	err error

@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -316,5 +317,43 @@ func TestFailedAttemptErrorIsMasked(t *testing.T) {
 	doc, err := f.eng.GetRun(context.Background(), "d", run.RunID)
 	if err != nil || doc.Tasks[0].Error != "GET https://x/?token=***: status 500" {
 		t.Fatalf("recorded error %q (%v)", doc.Tasks[0].Error, err)
+	}
+}
+
+// An outcome quoting what a server sent is recorded even when it holds a
+// NUL character or invalid UTF-8 (Postgres refused it: the attempt ended a
+// zombie, its end never recorded).
+func TestOutcomeWithNULOrInvalidUTF8IsRecorded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "dag_id: d\ntasks: [{id: ok, function: fn}, {id: bad, function: fn}]\n")
+	h := f.handler(func(ctx context.Context, task *runtime.Task) (any, error) {
+		if task.TaskID == "ok" {
+			return map[string]any{"body": "a\x00b", "k\x00": []any{"\x00"}}, nil
+		}
+		return nil, fmt.Errorf("status 500: a\x00b \xe9t\xe9")
+	})
+	run, _, _ := f.eng.Trigger(context.Background(), engine.TriggerParams{DagID: "d"})
+	for i := 0; i < 2; i++ {
+		if rec := post(h, "POST", f.next(t).Encode()); rec.Code != 200 {
+			t.Fatalf("answer %d %s", rec.Code, rec.Body)
+		}
+	}
+	doc, err := f.eng.GetRun(context.Background(), "d", run.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ti := range doc.Tasks {
+		switch ti.TaskID {
+		case "ok":
+			var res map[string]any
+			_ = json.Unmarshal(ti.Result, &res)
+			if ti.State != "success" || fmt.Sprint(res) != "map[body:ab k:[]]" {
+				t.Errorf("ok: %s %s", ti.State, ti.Result)
+			}
+		case "bad":
+			if ti.State != "failed" || ti.Error != "status 500: ab \uFFFDt\uFFFD" {
+				t.Errorf("bad: %s %q", ti.State, ti.Error)
+			}
+		}
 	}
 }
