@@ -440,3 +440,29 @@ func TestDataFairBOMIsNamed(t *testing.T) {
 		t.Fatalf("err = %v, want invalid JSON naming the BOM", err)
 	}
 }
+
+// A JSON response whose Content-Type names another charset than UTF-8 is
+// decoded with it, as Python's requests does for response.json(): Latin-1
+// "Vêtement" became "V\ufffdtement", an unknown product label. Without a
+// charset (or with UTF-8) the body is read as UTF-8.
+func TestDataFairDecodesTheCharsetTheServerNames(t *testing.T) {
+	t.Parallel()
+	latin1 := []byte("{\"results\": [{\"produits\": \"V\xeatement\"}]}")
+	for ct, want := range map[string]string{
+		"application/json; charset=iso-8859-1":   "Vêtement",
+		"application/json; charset=windows-1252": "Vêtement",
+		"application/json; charset=utf-8":        "V\ufffdtement",
+		"application/json":                       "V\ufffdtement",
+		"application/json; charset=no-such":      "V\ufffdtement",
+	} {
+		srv := newServer(t, func(s *server, w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ct)
+			_, _ = w.Write(latin1)
+		})
+		rows, _, err := collect(t, testConfig(t, srv.URL+"/lines", ModeDataFair))
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("%s: %d rows, %v", ct, len(rows), err)
+		}
+		wantValue(t, rows[0], "produits", transform.String(want))
+	}
+}

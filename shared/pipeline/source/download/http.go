@@ -6,10 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
 )
 
 // errNetworkTimeout cancels a request whose network wait exceeded
@@ -99,7 +104,11 @@ func (f *fetcher) try(ctx context.Context, url string, consume func(io.Reader) e
 		return se.transient(), retryAfter(resp.Header.Get("Retry-After")), se
 	}
 	body := &watchedBody{r: resp.Body, timer: timer, timeout: f.cfg.RequestTimeout}
-	err = consume(body)
+	var text io.Reader = body
+	if dec := charsetDecoder(resp.Header.Get("Content-Type")); dec != nil {
+		text = dec.Reader(body)
+	}
+	err = consume(text)
 	if err == nil {
 		return false, 0, nil
 	}
@@ -110,6 +119,30 @@ func (f *fetcher) try(ctx context.Context, url string, consume func(io.Reader) e
 		return true, 0, fmt.Errorf("error reading the response of %s: %w", url, rerr)
 	}
 	return false, 0, err
+}
+
+// charsetDecoder is the decoder of a JSON or text response whose
+// Content-Type names a charset other than UTF-8 (e.g. "application/json;
+// charset=iso-8859-1"), as Python's requests decodes response.json() with
+// the charset the server names; nil for UTF-8, no charset, an unknown one
+// (requests then falls back to UTF-8) or another media type (a ZIP).
+func charsetDecoder(contentType string) *encoding.Decoder {
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return nil
+	}
+	cs := strings.ToLower(strings.TrimSpace(params["charset"]))
+	if cs == "" || cs == "utf-8" || cs == "utf8" {
+		return nil
+	}
+	if mediaType != "application/json" && !strings.HasSuffix(mediaType, "+json") && !strings.HasPrefix(mediaType, "text/") {
+		return nil
+	}
+	enc, err := htmlindex.Get(cs)
+	if err != nil || enc == nil {
+		return nil
+	}
+	return enc.NewDecoder()
 }
 
 // retryAfter reads a Retry-After header given in seconds (an HTTP date is
