@@ -25,6 +25,10 @@
 //
 // # Rows
 //
+// A JSON response is read as UTF-8 (invalid bytes become U+FFFD) unless its
+// Content-Type names another charset, which then decodes it (as requests'
+// response.json()); a UTF-8 byte order mark fails, as in Python.
+//
 // Cells come as the Python task left them in its DataFrame: JSON null is
 // Missing; JSON numbers are cast to their Python text (numeric columns went
 // through astype(str)); bools, strings, lists and objects are kept. The
