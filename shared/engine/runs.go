@@ -193,9 +193,27 @@ func (e *Engine) Backfill(ctx context.Context, dagID string, from, to time.Time)
 	if to.Before(from) {
 		return nil, inputErrorf("backfill: to (%s) is before from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
-	dates, err := spec.TicksBetween(from, to, 10000)
+	ticks, err := spec.TicksBetween(from, to, 10000)
 	if err != nil {
 		return nil, &InputError{Msg: "backfill: " + err.Error()}
+	}
+	// As Airflow's backfill, only intervals that have ended: a run of a
+	// future interval would process data not there yet, and its date would
+	// get no scheduled run once the interval ends.
+	now := e.now()
+	var dates []time.Time
+	for _, d := range ticks {
+		iv, err := spec.IntervalAt(d)
+		if err != nil {
+			return nil, err
+		}
+		if !iv.End.After(now) {
+			dates = append(dates, d)
+		}
+	}
+	if len(ticks) > 0 && len(dates) == 0 {
+		return nil, inputErrorf("backfill: every interval from %s to %s ends in the future (after %s): a backfill runs only intervals that have ended",
+			from.Format(time.RFC3339), to.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
 	if err := e.ensureSynced(ctx); err != nil {
 		return nil, err

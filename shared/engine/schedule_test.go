@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -201,6 +202,25 @@ func TestBackfill(t *testing.T) {
 	}
 	if _, err := b.eng.Backfill(context.Background(), "bf", t0, t0.Add(-time.Hour)); err == nil {
 		t.Error("reversed range accepted")
+	}
+}
+
+// As Airflow's backfill, a backfill creates runs of ended intervals only
+// (it created runs of future intervals, run at once on data not there
+// yet, and whose dates then got no scheduled run); a range wholly in the
+// future is refused.
+func TestBackfillSkipsIntervalsNotEnded(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: t0.Add(30 * time.Minute)} // 12:30: 11:00–12:00 is the last ended interval
+	b := setup(t, bundleOpts{dags: []string{hourlyDAG("bff", false, 16)}, clock: clk})
+	ids, err := b.eng.Backfill(context.Background(), "bff", t0.Add(-time.Hour), t0.Add(3*time.Hour))
+	if err != nil || fmt.Sprint(ids) != "[backfill__2025-08-10T11:00:00Z]" {
+		t.Fatalf("backfill ids %v (%v), want the 11:00 run only", ids, err)
+	}
+	_, err = b.eng.Backfill(context.Background(), "bff", t0, t0.Add(3*time.Hour))
+	var ie *engine.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "ends in the future") {
+		t.Fatalf("future range: %v, want an input error", err)
 	}
 }
 
