@@ -110,7 +110,8 @@ func TaskFunctionNames() []string {
 // LoadDags reads the embedded DAGs and extra directories, validated
 // against the bundle's task functions.
 func LoadDags(extraDirs ...string) (*dag.Set, error) {
-	return dags.Load(dag.ValidateOptions{Functions: TaskFunctions(), ArgChecks: builtin.ArgChecks(), DagRefs: map[string]string{"trigger-dag": "dag_id"}}, extraDirs...)
+	return dags.Load(dag.ValidateOptions{Functions: TaskFunctions(), ArgChecks: builtin.ArgChecks(), DagRefs: map[string]string{"trigger-dag": "dag_id"},
+		ConfRefs: map[string]string{"trigger-dag": "conf"}}, extraDirs...)
 }
 
 // Deps are what functions share within one instance.

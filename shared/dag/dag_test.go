@@ -343,3 +343,35 @@ func TestAFieldThatDidNotDecodeIsReportedOnce(t *testing.T) {
 		t.Fatalf("error:\n%v\nwant only:\n%s", err, want)
 	}
 }
+
+// A trigger's conf as written is checked against the target DAG's params
+// at load (every try of the task would fail); a templated one is not.
+func TestTriggerConfIsCheckedAgainstTheTargetParams(t *testing.T) {
+	t.Parallel()
+	fs := fstest.MapFS{
+		"target.yaml": {Data: []byte("dag_id: target\nparams:\n  n: {type: integer, default: 1}\n  need: {type: string}\ntasks: [{id: a, function: noop}]\n")},
+		"caller.yaml": {Data: []byte("dag_id: caller\nparams: {x: {type: string, default: v}}\ntasks:\n" +
+			"  - {id: bad, function: trig, args: {dag_id: target, conf: {n: abc, zzz: 1, need: x}}}\n" +
+			"  - {id: none, function: trig, args: {dag_id: target}}\n" +
+			"  - {id: good, function: trig, args: {dag_id: target, conf: {n: 2, need: y}}}\n" +
+			"  - {id: tpl, function: trig, args: {dag_id: target, conf: {need: \"{{ params.x }}\"}}}\n")},
+	}
+	opts := ValidateOptions{Functions: map[string]bool{"noop": true, "trig": true},
+		DagRefs: map[string]string{"trig": "dag_id"}, ConfRefs: map[string]string{"trig": "conf"}}
+	_, err := Load(opts, Source{FS: fs, Dir: ".", Name: "dags"})
+	if err == nil {
+		t.Fatal("a conf that does not match the target's params was accepted")
+	}
+	got := err.Error()
+	for _, want := range []string{
+		`dags/caller.yaml: dag caller: task bad: args: conf: does not match the params of DAG target: conf.n: expected integer, got string "abc"; conf.zzz: unknown param`,
+		`dags/caller.yaml: dag caller: task none: args: conf: does not match the params of DAG target: conf.need: required`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errors lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "task good") || strings.Contains(got, "task tpl") {
+		t.Errorf("a valid or templated conf was refused:\n%s", got)
+	}
+}

@@ -258,7 +258,7 @@ func Load(opts ValidateOptions, sources ...Source) (*Set, error) {
 		}
 	}
 	sort.Strings(set.ids)
-	errs = append(errs, checkDagRefs(parsed, opts.DagRefs)...)
+	errs = append(errs, checkDagRefs(parsed, opts.DagRefs, opts.ConfRefs)...)
 	if len(errs) > 0 {
 		return set, errs
 	}
@@ -267,15 +267,15 @@ func Load(opts ValidateOptions, sources ...Source) (*Set, error) {
 
 // checkDagRefs reports tasks whose args name a DAG no file defines (a
 // DAG whose file has problems of its own is known: those are reported).
-func checkDagRefs(specs []*Spec, refs map[string]string) Errors {
+func checkDagRefs(specs []*Spec, refs, confRefs map[string]string) Errors {
 	if len(refs) == 0 {
 		return nil
 	}
-	known := map[string]bool{}
+	known := map[string]*Spec{}
 	var ids []string
 	for _, s := range specs {
-		if !known[s.DagID] {
-			known[s.DagID] = true
+		if known[s.DagID] == nil {
+			known[s.DagID] = s
 			ids = append(ids, s.DagID)
 		}
 	}
@@ -291,9 +291,25 @@ func checkDagRefs(specs []*Spec, refs map[string]string) Errors {
 			if !isString || target == "" || strings.Contains(target, "{{") {
 				continue // missing or templated: the function's own checks
 			}
-			if !known[target] {
+			if known[target] == nil {
 				errs = append(errs, &Error{File: spec.File, DagID: spec.DagID, Task: t.ID, Field: "args",
 					Msg: fmt.Sprintf("%s: unknown DAG %q (known: %s)", arg, target, strings.Join(ids, ", "))})
+				continue
+			}
+			// A conf as written is checked against the target's params,
+			// as the trigger will check it (every try would fail).
+			confArg, ok := confRefs[t.Function]
+			if !ok || len(templateRefs(t.Args[confArg])) > 0 || len(unsupportedTemplates(t.Args[confArg])) > 0 {
+				continue
+			}
+			conf, isMap := t.Args[confArg].(map[string]any)
+			if t.Args[confArg] != nil && !isMap {
+				continue // not a mapping: the function's own checks
+			}
+			var ce *ConfError
+			if _, err := known[target].ResolveParams(conf); errors.As(err, &ce) {
+				errs = append(errs, &Error{File: spec.File, DagID: spec.DagID, Task: t.ID, Field: "args",
+					Msg: fmt.Sprintf("%s: does not match the params of DAG %s: %s", confArg, target, strings.Join(ce.Problems, "; "))})
 			}
 		}
 	}

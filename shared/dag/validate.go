@@ -23,6 +23,10 @@ type ValidateOptions struct {
 	// set (trigger-dag's dag_id): Load checks the DAG exists, unless the
 	// value is a {{ template }}. Optional.
 	DagRefs map[string]string
+	// ConfRefs names, by function, the arg holding the conf of the DAG its
+	// DagRefs arg names (trigger-dag's conf): Load checks it against that
+	// DAG's params, unless it holds a {{ template }}. Optional.
+	ConfRefs map[string]string
 }
 
 // MaxIDLength bounds DAG and task ids (Airflow's ID_LEN): both go into
