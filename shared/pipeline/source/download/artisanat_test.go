@@ -96,6 +96,26 @@ func TestArtisanatIgnoreNullIDs(t *testing.T) {
 	}
 }
 
+// When ignore_rows_with_null_or_empty_fields drops every row received, the
+// error says so, and names a field no row has (a KeyError upstream): it
+// said "no data received", as if the API had sent nothing.
+func TestArtisanatEveryRowIgnored(t *testing.T) {
+	t.Parallel()
+	srv := cmaServer(t, 3, false)
+	for field, want := range map[string]string{
+		"siret2":    `the 3 rows received were all dropped by ignore_rows_with_null_or_empty_fields ["siret2"] (no row has the column(s) ["siret2"]`,
+		"adresse_2": `the 3 rows received were all dropped by ignore_rows_with_null_or_empty_fields ["adresse_2"]`,
+	} {
+		cfg := testConfig(t, srv.URL+"/reparacteur", ModeArtisanat)
+		cfg.IgnoreRowsWithNullOrEmptyFields = []string{field}
+		_, _, err := collect(t, cfg)
+		if !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), want) ||
+			(field == "adresse_2") != !strings.Contains(err.Error(), "no row has") {
+			t.Errorf("%s: err = %v, want %q", field, err, want)
+		}
+	}
+}
+
 func TestArtisanatMissingKeys(t *testing.T) {
 	t.Parallel()
 	for name, body := range map[string]string{

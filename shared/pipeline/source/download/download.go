@@ -155,6 +155,10 @@ func Download(ctx context.Context, cfg Config, sink func(transform.Row) error) (
 	if err != nil {
 		return st, err
 	}
+	if st.Rows == 0 && st.Dropped > 0 {
+		return st, fmt.Errorf("error downloading %s: %w: the %d rows received were all dropped by ignore_rows_with_null_or_empty_fields %q%s",
+			cfg.Endpoint, ErrNoData, st.Dropped, cfg.IgnoreRowsWithNullOrEmptyFields, d.em.absent(cfg.IgnoreRowsWithNullOrEmptyFields))
+	}
 	if st.Rows == 0 || len(st.Columns) == 0 {
 		return st, fmt.Errorf("error downloading %s: %w", cfg.Endpoint, ErrNoData)
 	}

@@ -1,6 +1,7 @@
 package download
 
 import (
+	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
@@ -21,20 +22,27 @@ type emitter struct {
 	// castNumbers turns JSON numbers into strings (see castNumbers).
 	castNumbers bool
 
-	seen     map[string]bool // data columns seen so far
-	dataCols []string        // in order of first appearance
+	seen map[string]bool // data columns seen so far
+	// seenDropped: the ignore columns that dropped rows had (null or "").
+	seenDropped map[string]bool
+	dataCols    []string // in order of first appearance
 
 	log *slog.Logger // nil: no warning for removed NUL characters
 }
 
 func newEmitter(sink func(transform.Row) error, expected []string, st *Stats) *emitter {
-	return &emitter{sink: sink, expected: expected, stats: st, seen: map[string]bool{}}
+	return &emitter{sink: sink, expected: expected, stats: st, seen: map[string]bool{}, seenDropped: map[string]bool{}}
 }
 
 // emit handles one row as it comes from the source.
 func (e *emitter) emit(r transform.Row) error {
 	if len(e.ignore) > 0 && transform.HasNullOrEmptyField(r, e.ignore) {
 		e.stats.Dropped++
+		for _, c := range e.ignore {
+			if r.Has(c) {
+				e.seenDropped[c] = true
+			}
+		}
 		return nil
 	}
 	e.removeNULFromNames(&r)
@@ -147,6 +155,21 @@ func withoutNUL(v transform.Value) (transform.Value, bool) {
 		}
 	}
 	return v, false
+}
+
+// absent says which of columns no row had (those of the rows dropped by
+// IgnoreRowsWithNullOrEmptyFields included): "" when every one was seen.
+func (e *emitter) absent(columns []string) string {
+	var out []string
+	for _, c := range columns {
+		if !e.seen[c] && !e.seenDropped[c] {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (no row has the column(s) %q: KeyError upstream)", out)
 }
 
 // finish fills Stats.Columns, ExtraColumns and MissingColumns.
