@@ -63,6 +63,11 @@ func PointWKB(longitude, latitude float64) string {
 // "unknown" in the sources, and such acteurs are later dropped unless
 // digital.
 func ComputeLocation(in Row, _ *SourceConfig) (Row, error) {
+	for _, c := range []string{"latitude", "longitude"} {
+		if !in.Has(c) {
+			return Row{}, newFatal(ExcKeyError, "'%s'", c)
+		}
+	}
 	lat, latOK := ParseAnyToFloat(in.Get("latitude"))
 	lon, lonOK := ParseAnyToFloat(in.Get("longitude"))
 	location := Missing

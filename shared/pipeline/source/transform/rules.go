@@ -112,7 +112,7 @@ func NewNormalizer(cfg SourceConfig, opts Options) (*Normalizer, error) {
 		reg = *opts.Registry
 	}
 	n := &Normalizer{cfg: cfg, opts: opts, reg: reg, byKind: map[RuleKind][]Rule{}, expected: cfg.ExpectedColumns(), removed: map[string]bool{}}
-	for _, r := range cfg.NormalizationRules {
+	for i, r := range cfg.NormalizationRules {
 		switch r.Kind {
 		case RuleColumnTransform:
 			if reg.Column[r.Transformation] == nil {
@@ -121,6 +121,9 @@ func NewNormalizer(cfg SourceConfig, opts Options) (*Normalizer, error) {
 		case RuleDataframeTransform:
 			if reg.Row[r.Transformation] == nil {
 				return nil, fmt.Errorf("error building normalizer: %q is not a dataframe transformation", r.Transformation)
+			}
+			if err := probeOrigins(reg.Row[r.Transformation], r, cfg); err != nil {
+				return nil, fmt.Errorf("error building normalizer: normalization_rules[%d]: %w", i, err)
 			}
 		case RuleRename, RuleDefaultValue, RuleRemove, RuleKeep:
 		default:
@@ -132,6 +135,24 @@ func NewNormalizer(cfg SourceConfig, opts Options) (*Normalizer, error) {
 		}
 	}
 	return n, nil
+}
+
+// probeOrigins calls a dataframe transformation once on its origin columns
+// (empty): a KeyError then says the rule does not give it a column it
+// reads (compute_location with origin [latitude] only). Upstream that
+// KeyError failed the task on the first row; here, on every row, it
+// dropped every located acteur (or, lenient, every row) with no word of
+// the rule.
+func probeOrigins(fn RowFunc, r Rule, cfg SourceConfig) error {
+	cfg.AddressLookup, cfg.ValidateAddressWithBAN = nil, false // no I/O
+	in := Row{}
+	for _, o := range r.Origins {
+		in.Set(o, String(""))
+	}
+	if _, err := fn(in, &cfg); ExceptionName(err) == ExcKeyError {
+		return fmt.Errorf("%s reads a column its origin %q lacks: KeyError: %s", r.Transformation, r.Origins, errorMessage(err))
+	}
+	return nil
 }
 
 // RowResult is what became of one input row.

@@ -556,6 +556,49 @@ func TestNormalizeLenientFailsWhenTheBANIsUnavailable(t *testing.T) {
 	}
 }
 
+// A dataframe rule whose origin lacks a column its transformation reads
+// (compute_location with origin [latitude]) is refused when the
+// normalizer is built, naming the rule and the column: upstream the
+// KeyError failed the task; here every row lost its location and every
+// acteur but the digital ones was dropped (then suggested for deletion).
+// Every DAG's own rules pass.
+func TestNormalizerRefusesADataframeRuleMissingAnOrigin(t *testing.T) {
+	t.Parallel()
+	for _, origins := range [][]string{{"latitude"}, {}} {
+		cfg := ecosystemConfig(t)
+		var rules []Rule
+		for _, r := range cfg.NormalizationRules {
+			if r.Transformation == "compute_location" {
+				r.Origins = origins
+			}
+			rules = append(rules, r)
+		}
+		cfg.NormalizationRules = rules
+		_, err := NewNormalizer(cfg, Options{Lenient: true})
+		if err == nil || !strings.Contains(err.Error(), "normalization_rules[") ||
+			!strings.Contains(err.Error(), "compute_location reads a column its origin") || !strings.Contains(err.Error(), "'longitude'") &&
+			!strings.Contains(err.Error(), "'latitude'") {
+			t.Errorf("origin %q: err = %v", origins, err)
+		}
+	}
+	file, err := os.Open("testdata/sources.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	dags, err := LoadSourceDAGs(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dags {
+		cfg := sourceDAGConfig(t, d.DagID)
+		cfg.ValidateAddressWithBAN = true
+		if _, err := NewNormalizer(cfg, Options{}); err != nil {
+			t.Errorf("%s: %v", d.DagID, err)
+		}
+	}
+}
+
 // MissingColumns names the columns the rules read that a table lacks (its
 // header and what earlier rules add): none for the real headers of the
 // pharmacies CSV and of an eco-organism's data, every read column for a
