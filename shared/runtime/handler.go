@@ -280,14 +280,24 @@ func (h *Handler) execute(ctx context.Context, msg queue.Message, run *store.Run
 		return engine.Outcome{Err: fmt.Errorf("task %s args: %w", msg.TaskID, err), NoRetry: true}, false
 	}
 	timeout := spec.Policy(task).ExecutionTimeout
-	if timeout <= 0 {
+	set := timeout > 0
+	if !set {
 		timeout = h.cfg.FunctionTimeout
 	}
+	timeoutErr := fmt.Errorf("execution_timeout of %s exceeded", timeout)
 	// The platform's deadline (the function timeout, when the request
 	// carries it) comes first: end the attempt cleanly just before it so
 	// its failure is recorded instead of becoming a zombie.
 	if d, ok := ctx.Deadline(); ok {
 		if left := time.Until(d) - deadlineMargin; left < timeout {
+			// Said as such: "execution_timeout of 13m58s" named a limit
+			// the DAG (set to 20m, or unset) never gave.
+			after := max(left, time.Millisecond).Round(time.Millisecond)
+			timeoutErr = fmt.Errorf("the function's timeout ended the attempt after %s (no execution_timeout set)", after)
+			if set {
+				timeoutErr = fmt.Errorf("the function's timeout ended the attempt after %s, before its execution_timeout of %s: "+
+					"raise the function's timeout in serverless.yml or lower execution_timeout", after, timeout)
+			}
 			timeout = max(left, time.Millisecond)
 		}
 	}
@@ -323,7 +333,7 @@ func (h *Handler) execute(ctx context.Context, msg queue.Message, run *store.Run
 	case out = <-done:
 	case <-tctx.Done():
 		if errors.Is(tctx.Err(), context.DeadlineExceeded) {
-			out = engine.Outcome{Err: fmt.Errorf("execution_timeout of %s exceeded", timeout)}
+			out = engine.Outcome{Err: timeoutErr}
 		} else {
 			out = engine.Outcome{Err: fmt.Errorf("attempt stopped: it was marked or cleared while running")}
 		}

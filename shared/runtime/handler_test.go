@@ -357,3 +357,28 @@ func TestOutcomeWithNULOrInvalidUTF8IsRecorded(t *testing.T) {
 		}
 	}
 }
+
+// When the function's own timeout (the request's deadline) comes before
+// the task's execution_timeout, the error says so: "execution_timeout of
+// 200ms exceeded" named a limit the DAG (set to 1h) never gave.
+func TestFunctionTimeoutBeforeExecutionTimeoutIsNamed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "dag_id: d\ntasks: [{id: slow, function: fn, execution_timeout: 1h}]\n")
+	h := f.handler(func(ctx context.Context, _ *runtime.Task) (any, error) { <-ctx.Done(); return nil, ctx.Err() })
+	run, _, err := f.eng.Trigger(context.Background(), engine.TriggerParams{DagID: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second+300*time.Millisecond)
+	defer cancel()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/", bytes.NewReader(f.next(t).Encode())).WithContext(ctx))
+	doc, err := f.eng.GetRun(context.Background(), "d", run.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := doc.Tasks[0].Error; doc.Tasks[0].State != "failed" || !strings.Contains(e, "the function's timeout ended the attempt after") ||
+		!strings.Contains(e, "before its execution_timeout of 1h0m0s") {
+		t.Fatalf("answer %d %s; task %s %q", rec.Code, rec.Body, doc.Tasks[0].State, e)
+	}
+}
