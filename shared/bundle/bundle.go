@@ -4,7 +4,9 @@
 package bundle
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -172,7 +174,7 @@ func Build(ctx context.Context, cfg *config.Config, opts Options) (*Deps, error)
 	d := &Deps{Config: cfg, Logger: opts.Logger, webapp: &lazyPool{}, warehouse: &lazyPool{}, Dags: opts.Dags, Publisher: opts.Publisher, Lease: cfg.TaskLease,
 		FunctionTimeout: cfg.FunctionTimeout, Now: opts.Now}
 	if d.Logger == nil {
-		d.Logger = slog.New(slog.NewJSONHandler(maskWriter{w: stdout, r: tasklog.Masker(opts.Secrets)}, nil))
+		d.Logger = slog.New(slog.NewJSONHandler(maskWriter{w: stdout, r: jsonMasker(opts.Secrets)}, nil))
 	}
 	if len(opts.Secrets) > 0 {
 		d.mask = tasklog.Masker(opts.Secrets).Replace
@@ -315,6 +317,26 @@ func (d *Deps) Handler(f Function) http.Handler {
 	return runtime.NewHandler(runtime.Config{Engine: d.Engine, Function: f.Name, Task: f.Task(d), Lease: d.Lease,
 		FunctionTimeout: d.FunctionTimeout, Logger: d.Logger, Crash: d.Crash, Logs: d.Logs, Artifacts: d.Artifacts, Now: d.Now,
 		Mask: d.mask})
+}
+
+// jsonMasker masks secrets in JSON text: each secret as written and as
+// JSON escapes it (a database password "p&ss" is "p\u0026ss" in a JSON log
+// line, and went unmasked).
+func jsonMasker(secrets []string) *strings.Replacer {
+	all := append([]string(nil), secrets...)
+	for _, s := range secrets {
+		for _, html := range []bool{false, true} { // slog escapes " and \, encoding/json also & < >
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(html)
+			if enc.Encode(s) == nil {
+				if esc := strings.TrimSuffix(b.String(), "\n"); len(esc) >= 2 && esc[1:len(esc)-1] != s {
+					all = append(all, esc[1:len(esc)-1])
+				}
+			}
+		}
+	}
+	return tasklog.Masker(all)
 }
 
 // maskWriter masks secret values in JSON log lines written to stdout.
