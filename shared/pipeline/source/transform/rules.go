@@ -198,6 +198,12 @@ func (n *Normalizer) NormalizeRow(in Row) (RowResult, error) {
 		r.fields[i].Value = ReplaceNullLike(r.fields[i].Value)
 	}
 	for _, rule := range n.byKind[RuleRename] {
+		// pandas' rename ignores an absent origin (the destination, if the
+		// data has it, stays) and renaming a column to itself changes
+		// nothing: deleting the destination first lost it in both cases.
+		if rule.Origin == rule.Destination || !r.Has(rule.Origin) {
+			continue
+		}
 		r.Delete(rule.Destination)
 		r.Rename(rule.Origin, rule.Destination)
 	}

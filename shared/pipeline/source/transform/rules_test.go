@@ -599,6 +599,32 @@ func TestNormalizerRefusesADataframeRuleMissingAnOrigin(t *testing.T) {
 	}
 }
 
+// A rename whose origin the data lacks changes nothing, as pandas' rename:
+// a data set giving longitude/latitude instead of longitudewgs84/
+// latitudewgs84 kept them; deleting the destination first dropped every
+// row as without location. A column renamed to itself stays too.
+func TestRenameOfAnAbsentOriginKeepsTheDestination(t *testing.T) {
+	t.Parallel()
+	cfg := ecosystemConfig(t)
+	cfg.NormalizationRules = append(cfg.NormalizationRules, Rule{Kind: RuleRename, Origin: "siret", Destination: "siret"})
+	n, err := NewNormalizer(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := DecodeRow([]byte(ecosystemRow))
+	in.Rename("longitudewgs84", "longitude")
+	in.Rename("latitudewgs84", "latitude")
+	in.Set("siret", String("12345678901234"))
+	res, err := n.NormalizeRow(in)
+	if err != nil || len(res.Rows) != 1 {
+		t.Fatalf("got %+v, %v", res, err)
+	}
+	out := res.Rows[0]
+	if !out.Get("location").Truthy() || out.Get("siret").PyStr() != "12345678901234" {
+		t.Errorf("location %s, siret %s: want both kept", out.Get("location").PyStr(), out.Get("siret").PyStr())
+	}
+}
+
 // MissingColumns names the columns the rules read that a table lacks (its
 // header and what earlier rules add): none for the real headers of the
 // pharmacies CSV and of an eco-organism's data, every read column for a
