@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/url"
 	"strconv"
@@ -187,8 +188,13 @@ func parseValue(p dag.Param, raw string, present bool) (any, bool, error) {
 		return nil, false, nil
 	}
 	var v any
-	if err := json.Unmarshal([]byte(trimmed), &v); err != nil {
+	dec := json.NewDecoder(strings.NewReader(trimmed))
+	dec.UseNumber() // an integer keeps every digit (float64 rounds past 2^53)
+	if err := dec.Decode(&v); err != nil {
 		return nil, false, fmt.Errorf("not valid JSON: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false, fmt.Errorf("not valid JSON: data after the value")
 	}
 	return v, true, nil
 }

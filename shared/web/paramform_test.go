@@ -1,8 +1,8 @@
 package web
 
 import (
+	"encoding/json"
 	"net/url"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -23,9 +23,10 @@ func TestParseConfTypesEachInput(t *testing.T) {
 	form := url.Values{"param.s": {""}, "param.req": {"given"}, "param.i": {" 42 "}, "param.n": {"2.25"},
 		"param.e": {"1"}, "param.o": {`{"k": [1, "two"]}`}}
 	conf, problems := parseConf(spec, form)
-	want := map[string]any{"s": "", "req": "given", "i": int64(42), "n": 2.25, "b": false, "e": float64(1),
-		"o": map[string]any{"k": []any{float64(1), "two"}}}
-	if problems != nil || !reflect.DeepEqual(conf, want) {
+	// Compared as JSON: a JSON input's numbers are json.Number (every
+	// digit kept), or int64 once checked.
+	want := `{"b":false,"e":1,"i":42,"n":2.25,"o":{"k":[1,"two"]},"req":"given","s":""}`
+	if got, _ := json.Marshal(conf); problems != nil || string(got) != want {
 		t.Fatalf("conf %#v problems %v", conf, problems)
 	}
 	cases := []struct {
@@ -35,6 +36,7 @@ func TestParseConfTypesEachInput(t *testing.T) {
 		{"param.n", "NaN", "n", "expected a number"},
 		{"param.o", "{", "o", "not valid JSON"},
 		{"param.o", "[1]", "o", "expected object"},
+		{"param.o", `{"a": 1} {"b": 2}`, "o", "not valid JSON"},
 		{"param.e", "3", "e", "not one of the allowed values"},
 		{"param.req", "", "req", "required"},
 	}
@@ -119,5 +121,17 @@ func TestParseConfNamesEveryProblemAtOnce(t *testing.T) {
 	if len(problems) != 3 || !strings.HasPrefix(problems["i"], "expected an integer") || strings.Contains(problems["i"], "required") ||
 		!strings.Contains(problems["o"], "expected object") || !strings.Contains(problems["req"], "required") {
 		t.Fatalf("problems %q", problems)
+	}
+}
+
+// A JSON input keeps an integer's every digit (it was decoded as float64:
+// [9007199254740993] became [9007199254740992]).
+func TestParseConfKeepsIntegerDigits(t *testing.T) {
+	t.Parallel()
+	spec := &dag.Spec{DagID: "d", Params: dag.Params{{Name: "ids", Type: "array", Default: []any{}}}}
+	conf, problems := parseConf(spec, url.Values{"param.ids": {"[9007199254740993]"}})
+	b, _ := json.Marshal(conf)
+	if problems != nil || string(b) != `{"ids":[9007199254740993]}` {
+		t.Fatalf("conf %s problems %v", b, problems)
 	}
 }
