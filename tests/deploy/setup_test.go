@@ -50,7 +50,11 @@ func TestSetupInstallsOnlyWhatIsMissingThroughSudo(t *testing.T) {
 		strings.Contains(installs[0], "shellcheck") || strings.Contains(installs[0], "unzip") || strings.Contains(installs[0], "postgis") {
 		t.Errorf("apt-get installs %q, want nosuch-tool only\n%s", installs, out)
 	}
-	if !strings.Contains(string(got), "sudo ") || !strings.Contains(string(got), "apt-get install") {
+	if !strings.Contains(string(got), "sudo ") || !strings.Contains(string(got), " install -y") {
 		t.Errorf("not root: apt-get should run through sudo; calls:\n%s", got)
+	}
+	// Another apt holding dpkg's lock (a fresh machine's upgrades) is waited for.
+	if len(installs) > 0 && !strings.Contains(installs[0], "DPkg::Lock::Timeout=") {
+		t.Errorf("apt-get install %q does not wait for dpkg's lock", installs[0])
 	}
 }
