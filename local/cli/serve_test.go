@@ -81,6 +81,20 @@ wait:
 	if code := post(token); code != http.StatusOK {
 		t.Errorf("coordinator tick with the printed token: %d, want 200", code)
 	}
+	// A path with an empty segment reaches the coordinator as sent and is
+	// its JSON 404 (the harness's ServeMux answered a bodyless 307).
+	req, _ := http.NewRequest(http.MethodPost, url+"/functions/coordinator/api/v1/dags//dagRuns", strings.NewReader(`{}`))
+	req.Header.Set("X-Auth-Token", token)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noRedirect.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(b), `"error":"no such endpoint"`) {
+			t.Errorf("POST …/dags//dagRuns: %d %s, want the coordinator's JSON 404", resp.StatusCode, b)
+		}
+	}
 	resp, err := http.Get(url + "/harness/dead-letters")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("dead letters: %v %v", resp, err)

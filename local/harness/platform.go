@@ -197,8 +197,13 @@ func Start(ctx context.Context, cfg Config) (_ *Platform, err error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancel = cancel
 	mux := http.NewServeMux()
-	p.handler = mux
-	p.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	p.handler = functionsAsSent(mux, func() http.Handler {
+		if p.Emulator == nil {
+			return nil // not mounted yet
+		}
+		return p.Emulator
+	})
+	p.server = &http.Server{Handler: p.handler, ReadHeaderTimeout: 10 * time.Second}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()

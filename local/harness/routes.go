@@ -9,6 +9,21 @@ import (
 	"github.com/lvao/dataplatform/shared/queue"
 )
 
+// functionsAsSent gives the functions their paths as the client sent them:
+// ServeMux answers a path with an empty, . or .. segment
+// (/api/v1/dags//dagRuns) with a bodyless redirect to another path, which
+// a client follows with its POST; the platform's gateway passes the path
+// on, and the function answers it (the coordinator with a JSON 404).
+func functionsAsSent(mux http.Handler, functions func() http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := functions(); f != nil && strings.HasPrefix(r.URL.Path, "/functions/") {
+			f.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
 // routes mounts the functions and the harness's own pages. The harness's
 // pages need no token: they only exist on the developer's loopback.
 func (p *Platform) routes(mux *http.ServeMux) {

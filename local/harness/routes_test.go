@@ -2,6 +2,8 @@ package harness
 
 import (
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -49,5 +51,29 @@ func TestListenURLOfAnUnspecifiedAddressIsLoopback(t *testing.T) {
 		if got := listenURL(addr); got != want {
 			t.Errorf("listenURL(%s) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// A function gets its path as sent, even with an empty or dot segment
+// (ServeMux answered it with a bodyless redirect to another path).
+func TestFunctionsGetTheirPathAsSent(t *testing.T) {
+	t.Parallel()
+	var got string
+	fns := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.URL.Path })
+	mux := http.NewServeMux()
+	mux.Handle("/functions/", fns)
+	mux.HandleFunc("GET /harness/stats", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	h := functionsAsSent(mux, func() http.Handler { return fns })
+	for _, p := range []string{"/functions/coordinator/api/v1/dags//dagRuns", "/functions/coordinator/api/v1/dags/x/../y"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", p, nil))
+		if rec.Code != 200 || got != p {
+			t.Errorf("POST %s: %d, the function got %q", p, rec.Code, got)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/harness/stats", nil))
+	if rec.Code != http.StatusTeapot {
+		t.Errorf("the harness's own pages: %d", rec.Code)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path"
 	"reflect"
 	"strings"
 	"time"
@@ -61,7 +62,32 @@ func New(cfg Config) http.Handler {
 		}
 		writeError(w, http.StatusNotFound, "no such endpoint", r.Method+" "+r.URL.Path)
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ServeMux answers a path with an empty or dot segment
+		// (/api/v1/dags//dagRuns) with a bodyless redirect, which a
+		// client would follow with its POST to another endpoint.
+		if p := r.URL.Path; p != CleanPath(p) {
+			writeError(w, http.StatusNotFound, "no such endpoint", r.Method+" "+p+" (an empty, . or .. path segment)")
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// CleanPath is the path ServeMux would redirect p to (path.Clean, keeping
+// a trailing slash): a path that differs names no endpoint as written.
+func CleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if strings.HasSuffix(p, "/") && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 // allowedMethods lists the methods an endpoint of mux takes for r's path

@@ -274,3 +274,22 @@ func TestConfIntegersKeepEveryDigit(t *testing.T) {
 		t.Fatalf("2.5 for an integer: %d %v", code, out)
 	}
 }
+
+// A path with an empty or dot segment is a JSON 404 (ServeMux answered a
+// bodyless 307 to another endpoint, which a client followed with its POST).
+func TestUncleanPathIsAJSONNotFound(t *testing.T) {
+	t.Parallel()
+	srv, _ := setup(t)
+	for _, p := range []string{"/api/v1/dags//dagRuns", "/api/v1/dags/api/./dagRuns", "/api/v1/dags/x/../api/dagRuns"} {
+		req, _ := http.NewRequest("POST", srv.URL+p, strings.NewReader(`{}`))
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 404 || !strings.Contains(string(b), `"error":"no such endpoint"`) {
+			t.Errorf("POST %s: %d %s", p, resp.StatusCode, b)
+		}
+	}
+}
