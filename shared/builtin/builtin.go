@@ -212,7 +212,21 @@ func TriggerDag(e *engine.Engine) runtime.TaskFunc {
 				return nil, &runtime.ArgsError{Task: t.TaskID, Err: fmt.Errorf("conf: %v", err)}
 			}
 		}
-		run, created, err := e.Trigger(ctx, engine.TriggerParams{DagID: a.DagID, Conf: conf, SkipIfQueued: a.SkipIfQueued})
+		// Exactly once per series of tries: a try retried after a crash
+		// (its trigger done, its completion not recorded) finds the run
+		// its earlier try created. A clear starts a new series.
+		key, err := e.TriggerKey(ctx, t.DagID, t.RunID, t.TaskID)
+		if err != nil {
+			return nil, err
+		}
+		if run, ok, err := e.TriggeredRun(ctx, key); err != nil {
+			return nil, err
+		} else if ok {
+			t.Logger.Info("an earlier try of this task triggered the run already; not triggering again",
+				"target_dag_id", run.DagID, "target_run_id", run.RunID)
+			return map[string]any{"triggered": true, "run_id": run.RunID}, nil
+		}
+		run, created, err := e.Trigger(ctx, engine.TriggerParams{DagID: a.DagID, Conf: conf, SkipIfQueued: a.SkipIfQueued, TriggeredBy: key})
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,12 +18,14 @@ import (
 	"github.com/lvao/dataplatform/shared/engine"
 	"github.com/lvao/dataplatform/shared/queue"
 	"github.com/lvao/dataplatform/shared/runtime"
+	"github.com/lvao/dataplatform/shared/store"
 	"github.com/lvao/dataplatform/shared/store/storetest"
 )
 
 // env runs DAGs synchronously with the built-in functions.
 type env struct {
 	e       *engine.Engine
+	st      *store.Store
 	h       map[string]*runtime.Handler
 	mu      sync.Mutex
 	pending []queue.Message
@@ -40,8 +43,8 @@ func newEnv(t *testing.T, yaml ...string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &env{h: map[string]*runtime.Handler{}}
-	v.e = engine.New(engine.Config{Store: storetest.Open(t, 5), Dags: func() *dag.Set { return set },
+	v := &env{h: map[string]*runtime.Handler{}, st: storetest.Open(t, 5)}
+	v.e = engine.New(engine.Config{Store: v.st, Dags: func() *dag.Set { return set },
 		Publisher: queue.PublisherFunc(func(_ context.Context, fn string, body []byte) error {
 			m, _ := queue.Decode(body)
 			v.mu.Lock()
@@ -61,6 +64,17 @@ func (v *env) run(t *testing.T, dagID string, conf map[string]any) engine.RunDoc
 	if err != nil {
 		t.Fatal(err)
 	}
+	v.drain()
+	doc, err := v.e.GetRun(context.Background(), dagID, run.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// drain delivers the published messages, and those their tasks publish,
+// until none is left.
+func (v *env) drain() {
 	for {
 		v.mu.Lock()
 		if len(v.pending) == 0 {
@@ -72,11 +86,6 @@ func (v *env) run(t *testing.T, dagID string, conf map[string]any) engine.RunDoc
 		v.mu.Unlock()
 		v.h[fn].Run(context.Background(), m, "t")
 	}
-	doc, err := v.e.GetRun(context.Background(), dagID, run.RunID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
 }
 
 func TestHTTPFunction(t *testing.T) {
@@ -223,5 +232,56 @@ tasks: [{id: a, function: noop}]
 	g, err := v.e.GetRun(context.Background(), "g", res.RunID)
 	if err != nil || string(g.Conf) != `{"m": 9007199254740993}` {
 		t.Fatalf("triggered run's conf %s (%v), want every digit", g.Conf, err)
+	}
+}
+
+// A trigger-dag try that triggered its run and then crashed (its
+// completion never recorded) is retried without triggering a second run:
+// the retry finds the run its earlier try created. A clear of the task
+// (a new series of tries, on purpose) triggers again, as Airflow's.
+func TestTriggerDagRetriedAfterACrashTriggersOnce(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t, `
+dag_id: crashparent
+tasks:
+  - {id: go, function: trigger-dag, args: {dag_id: crashchild}}
+`, `
+dag_id: crashchild
+paused: true
+tasks: [{id: c, function: noop}]
+`)
+	ctx := context.Background()
+	run, _, err := v.e.Trigger(ctx, engine.TriggerParams{DagID: "crashparent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first try's side effect, then its function dies: no completion.
+	crashed := &runtime.Task{DagID: "crashparent", RunID: run.RunID, TaskID: "go", TryNumber: 1,
+		Args: map[string]any{"dag_id": "crashchild"}, Logger: slog.New(slog.DiscardHandler)}
+	if _, err := builtin.TriggerDag(v.e)(ctx, crashed); err != nil {
+		t.Fatal(err)
+	}
+	childRuns := func() (n int, ids string) {
+		err := v.st.Pool.QueryRow(ctx, `SELECT count(*), coalesce(string_agg(run_id, ','), '') FROM dag_run WHERE dag_id = 'crashchild'`).Scan(&n, &ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, ids
+	}
+	_, first := childRuns()
+	v.drain() // the redelivered message: the task runs again
+	doc, err := v.e.GetRun(ctx, "crashparent", run.RunID)
+	if err != nil || doc.State != "success" {
+		t.Fatalf("parent %s %+v %v", doc.State, doc.Tasks, err)
+	}
+	if n, ids := childRuns(); n != 1 || !strings.Contains(string(doc.Tasks[0].Result), first) {
+		t.Fatalf("child runs %d (%s), want the one run of the crashed try (%s); result %s", n, ids, first, doc.Tasks[0].Result)
+	}
+	if _, err := v.e.Clear(ctx, engine.ClearParams{DagID: "crashparent", RunID: run.RunID, TaskIDs: []string{"go"}}); err != nil {
+		t.Fatal(err)
+	}
+	v.drain()
+	if n, ids := childRuns(); n != 2 {
+		t.Fatalf("after a clear of the trigger task: child runs %d (%s), want a second one", n, ids)
 	}
 }

@@ -35,6 +35,8 @@ type createRunParams struct {
 	runID    string // default RunID(runType, logical)
 	// ignorePause: the run goes on while its DAG is paused.
 	ignorePause bool
+	// triggeredBy: the trigger-dag task instance's key (TriggerParams).
+	triggeredBy string
 }
 
 // createRun inserts a queued run with its task instances (state none);
@@ -80,6 +82,7 @@ func (e *Engine) runInsert(spec *dag.Spec, hash string, p createRunParams) (*sto
 		DagID: spec.DagID, RunID: p.runID, RunType: p.runType, VersionHash: hash,
 		LogicalDate: p.logical, DataIntervalStart: p.interval.Start, DataIntervalEnd: p.interval.End,
 		Conf: confJSON, Params: paramsJSON, Now: e.now(), Tasks: seeds, IgnorePause: p.ignorePause,
+		TriggeredBy: p.triggeredBy,
 	}, nil
 }
 
@@ -95,6 +98,9 @@ type TriggerParams struct {
 	IgnorePause bool
 	// SkipIfQueued creates nothing when the DAG already has a queued run.
 	SkipIfQueued bool
+	// TriggeredBy is the key of the trigger-dag task instance asking
+	// (TriggerKey): at most one run is created per key.
+	TriggeredBy string
 }
 
 // Trigger creates a manual run and starts it when the DAG allows.
@@ -120,7 +126,7 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 		iv = dag.Interval{Start: logical, End: logical}
 	}
 	if !p.SkipIfQueued && !p.IgnorePause {
-		return e.triggerAlone(ctx, spec, logical, iv, p.Conf)
+		return e.triggerAlone(ctx, spec, logical, iv, p.Conf, p.TriggeredBy)
 	}
 	var ev evaluation
 	var paused bool
@@ -132,7 +138,7 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 				return err
 			}
 		}
-		r, ok, dagPaused, err := e.createRun(ctx, tx, spec, spec.Hash(), createRunParams{runType: RunTypeManual, logical: logical, interval: iv, conf: p.Conf, ignorePause: p.IgnorePause})
+		r, ok, dagPaused, err := e.createRun(ctx, tx, spec, spec.Hash(), createRunParams{runType: RunTypeManual, logical: logical, interval: iv, conf: p.Conf, ignorePause: p.IgnorePause, triggeredBy: p.TriggeredBy})
 		if err != nil {
 			return err
 		}
@@ -162,8 +168,8 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 
 // triggerAlone is the common trigger: the run is created by one statement
 // (its own transaction), then started if the DAG is not paused.
-func (e *Engine) triggerAlone(ctx context.Context, spec *dag.Spec, logical time.Time, iv dag.Interval, conf map[string]any) (store.Run, bool, error) {
-	ins, err := e.runInsert(spec, spec.Hash(), createRunParams{runType: RunTypeManual, logical: logical, interval: iv, conf: conf})
+func (e *Engine) triggerAlone(ctx context.Context, spec *dag.Spec, logical time.Time, iv dag.Interval, conf map[string]any, triggeredBy string) (store.Run, bool, error) {
+	ins, err := e.runInsert(spec, spec.Hash(), createRunParams{runType: RunTypeManual, logical: logical, interval: iv, conf: conf, triggeredBy: triggeredBy})
 	if err != nil {
 		return store.Run{}, false, err
 	}
@@ -307,4 +313,26 @@ func lockRun(ctx context.Context, tx *store.Tx, dagID, runID string) (store.Run,
 		return r, err
 	}
 	return tx.RunLock(ctx, r.PK)
+}
+
+// TriggerKey is the key a trigger-dag task instance passes as
+// TriggerParams.TriggeredBy: the same for the retries of one series of
+// tries, another after a clear (which re-runs the task on purpose).
+func (e *Engine) TriggerKey(ctx context.Context, dagID, runID, taskID string) (string, error) {
+	key, err := e.cfg.Store.TaskTriggerKey(ctx, dagID, runID, taskID)
+	if err != nil {
+		return "", fmt.Errorf("error reading task %s of %s %s: %w", taskID, dagID, runID, err)
+	}
+	return key, nil
+}
+
+// TriggeredRun returns the run created for a trigger key, if any (an
+// earlier try of the same series triggered it, then crashed or was
+// killed before its completion was recorded).
+func (e *Engine) TriggeredRun(ctx context.Context, key string) (store.Run, bool, error) {
+	run, ok, err := e.cfg.Store.RunGetTriggeredBy(ctx, key)
+	if err != nil {
+		return run, false, fmt.Errorf("error looking for the run of %s: %w", key, err)
+	}
+	return run, ok, nil
 }

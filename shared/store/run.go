@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,6 +22,9 @@ type RunInsertParams struct {
 	// IgnorePause: the run's tasks go on while its DAG is paused (`local
 	// dag run`, as `airflow dags test`).
 	IgnorePause bool
+	// TriggeredBy is the key of the trigger-dag task instance that asks
+	// for the run (TaskTriggerKey), or empty.
+	TriggeredBy string
 }
 
 // TaskSeed is a task instance to create with a run.
@@ -76,7 +80,8 @@ func insertRuns(ctx context.Context, on querier, ps []*RunInsertParams) (runs []
 	logical, start, end := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
 	conf, params := make([]json.RawMessage, n), make([]json.RawMessage, n)
 	for i, p := range ps {
-		if p.DagID != first.DagID || p.VersionHash != first.VersionHash || len(p.Tasks) != len(first.Tasks) || p.IgnorePause != first.IgnorePause {
+		if p.DagID != first.DagID || p.VersionHash != first.VersionHash || len(p.Tasks) != len(first.Tasks) || p.IgnorePause != first.IgnorePause ||
+			(n > 1 && p.TriggeredBy != "") {
 			return nil, false, fmt.Errorf("RunInsert: run %s is not of %s@%s like the first", p.RunID, first.DagID, first.VersionHash)
 		}
 		runIDs[i], types[i] = p.RunID, p.RunType
@@ -90,7 +95,7 @@ func insertRuns(ctx context.Context, on querier, ps []*RunInsertParams) (runs []
 		ids[i], fns[i], tries[i] = s.TaskID, s.Function, int32(s.MaxTries)
 	}
 	rows, err := on.Query(ctx, q("RunInsert"), first.DagID, runIDs, types, logical, start, end, conf, params,
-		first.VersionHash, first.Now, ids, fns, tries, first.IgnorePause)
+		first.VersionHash, first.Now, ids, fns, tries, first.IgnorePause, first.TriggeredBy)
 	if err != nil {
 		return nil, false, err
 	}
@@ -228,4 +233,22 @@ func (t *Tx) RunGetByPK(ctx context.Context, pk int64) (Run, error) {
 // beforeID (0: none of them). Newest first, at most limit.
 func (t *Tx) RunListBefore(ctx context.Context, dagID string, before time.Time, beforeID int64, limit int) ([]Run, error) {
 	return t.runs(ctx, "RunListBefore", dagID, before, beforeID, limit)
+}
+
+// RunGetTriggeredBy returns the run created for a trigger-dag task
+// instance's key, if any.
+func (s *Store) RunGetTriggeredBy(ctx context.Context, key string) (Run, bool, error) {
+	r, err := scanRun(s.Pool.QueryRow(ctx, q("RunGetTriggeredBy"), key))
+	if errors.Is(err, ErrNotFound) {
+		return Run{}, false, nil
+	}
+	return r, err == nil, err
+}
+
+// TaskTriggerKey returns the key of a task instance's current series of
+// tries: retries share it, a clear changes it.
+func (s *Store) TaskTriggerKey(ctx context.Context, dagID, runID, taskID string) (string, error) {
+	var key string
+	err := s.Pool.QueryRow(ctx, q("TaskTriggerKey"), dagID, runID, taskID).Scan(&key)
+	return key, notFound(err)
 }

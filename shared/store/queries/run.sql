@@ -10,9 +10,10 @@ WITH d AS (
     SELECT is_paused FROM dag WHERE dag_id = $1 FOR SHARE
 ), r AS (
     INSERT INTO dag_run (dag_id, run_id, run_type, version_hash, state, logical_date,
-                         data_interval_start, data_interval_end, conf, params, queued_at, tasks_unfinished, ignore_pause)
+                         data_interval_start, data_interval_end, conf, params, queued_at, tasks_unfinished, ignore_pause,
+                         triggered_by)
     SELECT $1, v.run_id, v.run_type, $9, 'queued', v.logical_date, v.data_interval_start, v.data_interval_end,
-           v.conf, v.params, $10, cardinality($11::text[]), $14
+           v.conf, v.params, $10, cardinality($11::text[]), $14, NULLIF($15, '')
     FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::jsonb[], $8::jsonb[])
          AS v(run_id, run_type, logical_date, data_interval_start, data_interval_end, conf, params)
     ON CONFLICT (dag_id, run_id) DO NOTHING
@@ -24,6 +25,18 @@ WITH d AS (
     FROM r, unnest($11::text[], $12::text[], $13::int[]) AS t(task_id, function, max_tries)
 )
 SELECT r.*, coalesce((SELECT is_paused FROM d), false) FROM r ORDER BY logical_date, run_id;
+
+-- name: RunGetTriggeredBy
+-- The run a trigger-dag task's earlier try created (see migration 00006).
+SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
+       data_interval_end, conf, params, queued_at, started_at, ended_at
+FROM dag_run WHERE triggered_by = $1;
+
+-- name: TaskTriggerKey
+-- The key of a task instance's current series of tries (max_tries grows
+-- at each clear).
+SELECT dag_id || '/' || run_id || '/' || task_id || '/' || max_tries
+FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = $3;
 
 -- name: RunGet
 SELECT id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
