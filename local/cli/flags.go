@@ -57,7 +57,7 @@ func (p *platformFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&p.grace, "grace", 10*time.Second, "on Ctrl-C, how long tasks in flight get to finish before they are cut")
 	fs.Var(&p.duplicate, "duplicate-rate", "chaos: deliver a message twice with probability `F`")
 	fs.Var(&p.drop, "drop-rate", "chaos: lose a publish with probability `F`")
-	fs.Var(&p.crash, "crash-rate", "chaos: abort a task attempt mid-run with probability `F`")
+	fs.Var(&p.crash, "crash-rate", "chaos: kill a task attempt after its code ran, before its outcome is recorded, with probability `F`")
 	fs.Uint64Var(&p.seed, "chaos-seed", 0, "seed of the chaos randomness (0: random)")
 	fs.BoolVar(&p.verbose, "verbose", false, "log the functions' info lines too")
 }

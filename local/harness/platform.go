@@ -80,8 +80,9 @@ type Chaos struct {
 	DuplicateRate float64
 	// DropRate loses a publish with this probability.
 	DropRate float64
-	// CrashRate aborts a task attempt mid-run with this probability: no
-	// completion is recorded, the lease expires.
+	// CrashRate kills a task attempt with this probability once its code
+	// has run (its side effects done) and before its outcome is recorded:
+	// no completion is recorded, the lease expires.
 	CrashRate float64
 	// Seed makes the chaos repeatable; 0 picks one at random.
 	Seed uint64

@@ -43,9 +43,10 @@ type Config struct {
 	Artifacts *artifact.Store
 	// Logs opens an attempt's log writer (S3); nil keeps stdout only.
 	Logs func(ctx context.Context, key string) LogWriter
-	// Crash, when it returns true for a message, aborts the attempt mid-run
-	// as a platform kill would: no completion, no more heartbeats (chaos
-	// testing in the harness). Nil never crashes.
+	// Crash, when it returns true for a message, kills the attempt as the
+	// platform would, after the task's code has run and before its outcome
+	// is recorded: no completion, no more heartbeats (chaos testing in the
+	// harness). Nil never crashes.
 	Crash func(queue.Message) bool
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
@@ -319,13 +320,15 @@ func (h *Handler) execute(ctx context.Context, msg queue.Message, run *store.Run
 				done <- engine.Outcome{Err: fmt.Errorf("task panicked: %v", p)}
 			}
 		}()
+		res, err := h.cfg.Task(tctx, t)
 		if crash {
-			// The platform kills the instance mid-run: nothing after this
-			// point happens, the lease expires, the coordinator retries.
+			// The platform kills the instance once the task's code has
+			// run (its side effects done: the hardest case for exactly
+			// once) and before its outcome is recorded: the lease
+			// expires, the coordinator retries.
 			done <- engine.Outcome{}
 			return
 		}
-		res, err := h.cfg.Task(tctx, t)
 		done <- outcome(res, err)
 	}()
 	var out engine.Outcome
