@@ -246,6 +246,12 @@ func (e *Engine) GetRun(ctx context.Context, dagID, runID string) (RunDoc, error
 	err := e.cfg.Store.Read(ctx, func(tx *store.Tx) error {
 		run, err := tx.RunGet(ctx, dagID, runID)
 		if err == store.ErrNotFound {
+			if _, known := e.cfg.Dags().Get(dagID); !known {
+				// A DAG removed from the bundle still shows its old runs.
+				if _, err := tx.DagGet(ctx, dagID); err == store.ErrNotFound {
+					return fmt.Errorf("DAG %q: %w", dagID, ErrNotFound)
+				}
+			}
 			return fmt.Errorf("run %s of DAG %s: %w", runID, dagID, ErrNotFound)
 		}
 		if err != nil {
