@@ -39,11 +39,18 @@ func TestChangeCreateAsParentErrors(t *testing.T) {
 	badField := f.changes(change(1, "acteur_create_as_parent", "parent-2", map[string]any{"couleur": "bleu"}))
 	badType := f.changes(change(1, "acteur_create_as_parent", "parent-3", map[string]any{"acteur_type": 99999}))
 	badEmail := f.changes(change(1, "acteur_create_as_parent", "parent-4", map[string]any{"email": "pas un email"}))
+	// A GeoJSON location: GeoDjango's TypeError names the model and type(value).
+	geoJSON := f.changes(change(1, "acteur_create_as_parent", "parent-5",
+		map[string]any{"nom": "x", "location": map[string]any{"type": "Point", "coordinates": []any{2, 48}}}))
+	f.acteur("a1", acteurOpts{})
+	numberLocation := f.changes(change(1, "acteur_update", "a1", map[string]any{"location": 2.5}))
 	f.apply(false)
 	f.wantStatut(false, exists, "ERREUR", "Parent to create 'parent-1' already exists")
 	f.wantStatut(false, badField, "ERREUR", "RevisionActeur has no field named 'couleur'")
 	f.wantStatut(false, badType, "ERREUR", "ActeurType matching query does not exist.")
 	f.wantStatut(false, badEmail, "ERREUR", "{'email': ['Enter a valid email address.']}")
+	f.wantStatut(false, geoJSON, "ERREUR", "Cannot set RevisionActeur SpatialProxy (POINT) with value of type: <class 'dict'>")
+	f.wantStatut(false, numberLocation, "ERREUR", "Cannot set Acteur SpatialProxy (POINT) with value of type: <class 'float'>")
 	want(t, "parent-1.nom", f.row("qfdmo_revisionacteur", "parent-1")["nom"], "Existant")
 	if f.count(`SELECT count(*) FROM qfdmo_revisionacteur`) != 1 {
 		t.Error("a failed creation left a revision")

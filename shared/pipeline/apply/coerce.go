@@ -18,8 +18,9 @@ import (
 // BooleanField accepts True/False and their texts, a ForeignKey id must be
 // an integer.
 
-// convert returns v as the value of column c.
-func (c *column) convert(v any) (any, error) {
+// convert returns v as the value of column c of the Django model named
+// model (the TypeError of a location names it).
+func (c *column) convert(model string, v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -39,7 +40,9 @@ func (c *column) convert(v any) (any, error) {
 			}
 			return s, nil
 		}
-		return nil, fmt.Errorf("Cannot set %s SpatialProxy (POINT) with value of type: %s", "acteur", pyTypeName(v))
+		// GeoDjango's SpatialProxy.__set__: the instance's class name and
+		// type(value) as Python prints it.
+		return nil, fmt.Errorf("Cannot set %s SpatialProxy (POINT) with value of type: <class '%s'>", model, pyTypeName(v))
 	}
 	return nil, fmt.Errorf("unknown column kind for %s", c.name)
 }

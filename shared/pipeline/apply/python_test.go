@@ -43,22 +43,22 @@ func TestConvert(t *testing.T) {
 	t.Parallel()
 	b := acteurModel.byName["siret_is_closed"]
 	for in, want := range map[any]any{"True": true, "f": false, "1": true, "": nil, true: true} {
-		if got, err := b.convert(in); err != nil || got != want {
+		if got, err := b.convert("Acteur", in); err != nil || got != want {
 			t.Errorf("bool(%v) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	if _, err := b.convert("oui"); err == nil {
+	if _, err := b.convert("Acteur", "oui"); err == nil {
 		t.Error("bool(oui) accepted")
 	}
 	fk := acteurModel.byName["acteur_type_id"]
-	if got, err := fk.convert(json.Number("3")); err != nil || got != int32(3) {
+	if got, err := fk.convert("Acteur", json.Number("3")); err != nil || got != int32(3) {
 		t.Errorf("id(3) = %v, %v", got, err)
 	}
-	if _, err := fk.convert("commerce"); err == nil || err.Error() != "Field 'id' expected a number but got 'commerce'." {
+	if _, err := fk.convert("Acteur", "commerce"); err == nil || err.Error() != "Field 'id' expected a number but got 'commerce'." {
 		t.Errorf("id(commerce) error = %v", err)
 	}
 	txt := acteurModel.byName["code_postal"]
-	if got, _ := txt.convert(json.Number("75001")); got != "75001" {
+	if got, _ := txt.convert("Acteur", json.Number("75001")); got != "75001" {
 		t.Errorf("str(75001) = %v", got)
 	}
 }

@@ -72,7 +72,7 @@ func (r *record) setAttr(name string, v any) (known bool, err error) {
 		s, _ := pyStr(v)
 		return true, fmt.Errorf("Cannot assign %s: \"%s.%s\" must be a \"%s\" instance.", strconv.Quote(s), r.m.name, c.field, refModelName(c))
 	}
-	val, err := c.convert(v)
+	val, err := c.convert(r.m.name, v)
 	if err != nil {
 		return true, err
 	}
