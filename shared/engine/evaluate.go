@@ -155,6 +155,10 @@ func recount(ctx context.Context, tx *store.Tx, runPK int64, c *compiled, tis []
 // (unless the DAG is paused), under the DAG's row lock so two callers
 // never exceed the limit.
 func (e *Engine) startQueuedRuns(ctx context.Context, dagID string) error {
+	// A catchup DAG's next due runs first: a slot may have freed up.
+	if err := e.scheduleAfterRunEnd(ctx, dagID); err != nil {
+		return err
+	}
 	// Most calls (a run just ended) find nothing queued: skip the
 	// transaction and the lock.
 	if queued, err := e.cfg.Store.RunExistsQueued(ctx, dagID); err != nil || !queued {

@@ -60,82 +60,24 @@ func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
 	// reported; the other DAGs are scheduled all the same.
 	var skipped []error
 	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		skipped = nil
+		skipped, rep.RunsCreated = nil, 0
 		dags, err := tx.DagLockScheduledMany(ctx)
 		if err != nil {
 			return fmt.Errorf("error locking scheduled DAGs: %w", err)
 		}
-	dagLoop:
 		for _, d := range dags {
 			spec, ok := set.Get(d.DagID)
 			if !ok || spec.Hash() != d.VersionHash {
 				continue // not deployed here (an older coordinator) or another version
 			}
-			last := d.LastIntervalEnd
-			var due []dag.Interval
-			for i := 0; i < maxRunsPerTick; i++ {
-				iv, ok, err := spec.NextInterval(last, now)
-				if err != nil {
-					skipped = append(skipped, fmt.Errorf("DAG %s cannot be scheduled: %w", d.DagID, err))
-					continue dagLoop
-				}
-				if !ok || iv.End.After(now) {
-					break
-				}
-				due = append(due, iv)
-				last = iv.End
-			}
-			if len(due) == 0 {
-				continue
-			}
-			if !spec.Catchup {
-				// As Airflow's scheduler: no new run while the DAG has
-				// max_active_runs active ones; once one ends, the next
-				// tick skips to the latest complete interval, so runs do
-				// not pile up behind a slow one.
-				active, err := tx.RunCountActive(ctx, d.DagID)
-				if err != nil {
-					return err
-				}
-				if active >= spec.EffectiveMaxActiveRuns() {
-					continue
-				}
-			}
-			// A date a backfill covered already gets no second run (as
-			// Airflow's scheduler skips a date that has a run). The DAG's
-			// row lock orders this read after a backfill's commit.
-			dates := make([]time.Time, len(due))
-			for i, iv := range due {
-				dates[i] = iv.Start
-			}
-			exists, err := tx.RunLogicalDatesAt(ctx, d.DagID, dates)
+			created, skip, err := e.scheduleDag(ctx, tx, d, spec, now)
 			if err != nil {
 				return err
 			}
-			for _, iv := range due {
-				if exists[iv.Start.UnixMicro()] {
-					continue
-				}
-				_, created, _, err := e.createRun(ctx, tx, spec, d.VersionHash, createRunParams{
-					runType: "scheduled", logical: iv.Start, interval: iv, conf: nil,
-				})
-				var in *InputError
-				if errors.As(err, &in) { // before any write: the transaction goes on
-					skipped = append(skipped, fmt.Errorf("DAG %s cannot be scheduled: %w", d.DagID, err))
-					continue dagLoop
-				}
-				if err != nil {
-					return err
-				}
-				if created {
-					rep.RunsCreated++
-				}
+			if skip != nil {
+				skipped = append(skipped, skip)
 			}
-			if !last.Equal(d.LastIntervalEnd) {
-				if err := tx.DagSetCursor(ctx, d.DagID, last); err != nil {
-					return err
-				}
-			}
+			rep.RunsCreated += created
 		}
 		return nil
 	})
@@ -146,6 +88,111 @@ func (e *Engine) scheduleRuns(ctx context.Context, rep *TickReport) error {
 		e.cfg.Logger.ErrorContext(ctx, "tick: "+e2.Error())
 	}
 	return errors.Join(skipped...)
+}
+
+// scheduleDag creates a DAG's due scheduled runs (its row locked by the
+// caller) as Airflow's scheduler does: none while max_active_runs runs
+// are queued or running, else as many as the free slots; catchup=false
+// skips to the latest complete interval. skip reports a DAG that cannot
+// be scheduled (its spec's problem, found before any write).
+func (e *Engine) scheduleDag(ctx context.Context, tx *store.Tx, d store.Dag, spec *dag.Spec, now time.Time) (created int, skip, err error) {
+	active, err := tx.RunCountActive(ctx, d.DagID)
+	if err != nil {
+		return 0, nil, err
+	}
+	free := spec.EffectiveMaxActiveRuns() - active
+	if free <= 0 {
+		// As Airflow's scheduler: no new run while the DAG has
+		// max_active_runs active ones. Once one ends the next follows (at
+		// the run's end for catchup, see scheduleAfterRunEnd; catchup=false
+		// then skips to the latest complete interval), so runs do not pile
+		// up queued behind a slow one.
+		return 0, nil, nil
+	}
+	last := d.LastIntervalEnd
+	var due []dag.Interval
+	for i := 0; i < maxRunsPerTick; i++ {
+		iv, ok, err := spec.NextInterval(last, now)
+		if err != nil {
+			return 0, fmt.Errorf("DAG %s cannot be scheduled: %w", d.DagID, err), nil
+		}
+		if !ok || iv.End.After(now) {
+			break
+		}
+		due = append(due, iv)
+		last = iv.End
+	}
+	if len(due) == 0 {
+		return 0, nil, nil
+	}
+	// A date a backfill covered already gets no second run (as Airflow's
+	// scheduler skips a date that has a run). The DAG's row lock orders
+	// this read after a backfill's commit.
+	dates := make([]time.Time, len(due))
+	for i, iv := range due {
+		dates[i] = iv.Start
+	}
+	exists, err := tx.RunLogicalDatesAt(ctx, d.DagID, dates)
+	if err != nil {
+		return 0, nil, err
+	}
+	cursor := d.LastIntervalEnd
+	for _, iv := range due {
+		if exists[iv.Start.UnixMicro()] {
+			cursor = iv.End
+			continue
+		}
+		if created >= free {
+			break // the next ones when slots free up
+		}
+		_, ok, _, err := e.createRun(ctx, tx, spec, d.VersionHash, createRunParams{
+			runType: "scheduled", logical: iv.Start, interval: iv, conf: nil,
+		})
+		var in *InputError
+		if errors.As(err, &in) { // before any write: the transaction goes on
+			return 0, fmt.Errorf("DAG %s cannot be scheduled: %w", d.DagID, err), nil
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		if ok {
+			created++
+		}
+		cursor = iv.End
+	}
+	if !cursor.Equal(d.LastIntervalEnd) {
+		if err := tx.DagSetCursor(ctx, d.DagID, cursor); err != nil {
+			return 0, nil, err
+		}
+	}
+	return created, nil, nil
+}
+
+// scheduleAfterRunEnd creates the next due runs of a catchup DAG whose
+// run just ended (Airflow's scheduler creates them as slots free up,
+// within a scheduler loop, rather than at the next tick).
+func (e *Engine) scheduleAfterRunEnd(ctx context.Context, dagID string) error {
+	spec, ok := e.cfg.Dags().Get(dagID)
+	if e.cfg.NoSchedule || !ok || spec.Schedule == "" || !spec.Catchup {
+		return nil
+	}
+	now := e.now()
+	var skip error
+	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		d, err := tx.DagLock(ctx, dagID)
+		if err != nil {
+			return fmt.Errorf("error locking DAG %s: %w", dagID, err)
+		}
+		if d.IsPaused || d.VersionHash != spec.Hash() {
+			return nil
+		}
+		_, skip, err = e.scheduleDag(ctx, tx, d, spec, now)
+		return err
+	})
+	if err == nil && skip != nil {
+		e.cfg.Logger.ErrorContext(ctx, skip.Error())
+	}
+	return err
 }
 
 // startAllQueued starts queued runs of every DAG within their limits.
