@@ -67,9 +67,16 @@ type RunEnd struct {
 type Engine struct {
 	cfg    Config
 	specs  sync.Map                // dagID+"@"+hash -> *compiled
-	synced atomic.Pointer[dag.Set] // the set last registered by this process
+	synced atomic.Pointer[registered] // the set last registered by this process
 	// successes coalesces the successes that arrive together (succeed.go).
 	successes *coalesce.Group[successCall, successAnswer]
+}
+
+// registered is a DAG set this process registered, with each DAG's
+// version hash as registered.
+type registered struct {
+	set    *dag.Set
+	hashes map[string]string // dag_id -> version hash
 }
 
 // compiled is a DAG version ready for the planner.
@@ -135,32 +142,68 @@ func inputErrorf(format string, a ...any) error { return &InputError{Msg: fmt.Sp
 func (e *Engine) SyncDags(ctx context.Context) error {
 	now := e.now()
 	set := e.cfg.Dags()
+	var hashes map[string]string
 	err := e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		hashes = make(map[string]string, len(set.All()))
 		for _, s := range set.All() {
 			b, err := json.Marshal(s)
 			if err != nil {
 				return err
 			}
+			hash := s.Hash()
 			if err := tx.DagUpsert(ctx, &store.DagUpsertParams{
-				DagID: s.DagID, VersionHash: s.Hash(), Schedule: s.Schedule, Spec: b, Paused: s.Paused, Now: now,
+				DagID: s.DagID, VersionHash: hash, Schedule: s.Schedule, Spec: b, Paused: s.Paused, Now: now,
 			}); err != nil {
 				return fmt.Errorf("error registering DAG %s: %w", s.DagID, err)
 			}
+			hashes[s.DagID] = hash
 		}
 		return nil
 	})
 	if err == nil {
-		e.synced.Store(set)
+		e.synced.Store(&registered{set: set, hashes: hashes})
 	}
 	return err
 }
 
 // ensureSynced registers the DAGs unless this process did it for this set.
 func (e *Engine) ensureSynced(ctx context.Context) error {
-	if e.synced.Load() == e.cfg.Dags() {
+	if r := e.synced.Load(); r != nil && r.set == e.cfg.Dags() {
 		return nil
 	}
 	return e.SyncDags(ctx)
+}
+
+// ensureRegistered is the tick's ensureSynced: it also registers the set
+// again when the database no longer holds this process's versions, as
+// another process registered its own since (a `dag run` of an edited DAG
+// file beside `serve`, an instance of another deploy starting). The tick
+// schedules a DAG only at the version it deploys: registered once per
+// process, it skipped those DAGs' schedules for as long as it lived. The
+// check is one read of the dag rows; nothing is marshalled nor written
+// while they match.
+func (e *Engine) ensureRegistered(ctx context.Context) error {
+	r := e.synced.Load()
+	if r == nil || r.set != e.cfg.Dags() {
+		return e.SyncDags(ctx)
+	}
+	var dags []store.Dag
+	if err := e.cfg.Store.Read(ctx, func(tx *store.Tx) (err error) {
+		dags, err = tx.DagList(ctx)
+		return err
+	}); err != nil {
+		return fmt.Errorf("error reading the registered DAG versions: %w", err)
+	}
+	have := make(map[string]string, len(dags))
+	for _, d := range dags {
+		have[d.DagID] = d.VersionHash
+	}
+	for id, hash := range r.hashes {
+		if have[id] != hash {
+			return e.SyncDags(ctx)
+		}
+	}
+	return nil
 }
 
 // version returns the spec a run started with (cached: versions are immutable).

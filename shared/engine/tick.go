@@ -30,10 +30,10 @@ const maxRunsPerTick = 100
 // NOTHING, and state changes are conditional.
 func (e *Engine) Tick(ctx context.Context) (TickReport, error) {
 	var rep TickReport
-	// Once per process and DAG set (a new bundle's coordinator registers its
-	// versions at its first tick; an old instance still warm during a deploy
-	// does not move them back at each of its ticks).
-	if err := e.ensureSynced(ctx); err != nil {
+	// Written once per process and DAG set, and again only when another
+	// process registered other versions since (ensureRegistered): a tick
+	// no longer re-marshals and upserts every spec.
+	if err := e.ensureRegistered(ctx); err != nil {
 		return rep, err
 	}
 	steps := []func(context.Context, *TickReport) error{
