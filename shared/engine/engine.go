@@ -66,7 +66,7 @@ type RunEnd struct {
 // engines (coordinator instances) may work on one database at once.
 type Engine struct {
 	cfg    Config
-	specs  sync.Map                // dagID+"@"+hash -> *compiled
+	specs  sync.Map                   // dagID+"@"+hash -> *compiled
 	synced atomic.Pointer[registered] // the set last registered by this process
 	// successes coalesces the successes that arrive together (succeed.go).
 	successes *coalesce.Group[successCall, successAnswer]
