@@ -11,7 +11,7 @@ import (
 // Download is the source-download function (source_data_download): the
 // source's rows to the rows.jsonl.gz artifact, streamed.
 func Download(d *Deps) runtime.TaskFunc {
-	return recordable(func(ctx context.Context, t *runtime.Task) (any, error) {
+	return func(ctx context.Context, t *runtime.Task) (any, error) {
 		_, cfg, err := parse(t)
 		if err != nil {
 			return nil, err
@@ -43,5 +43,5 @@ func Download(d *Deps) runtime.TaskFunc {
 			"missing_columns", stats.MissingColumns, "extra_columns", stats.ExtraColumns)
 		return map[string]any{"rows": stats.Rows, "pages": stats.Pages, "columns": stats.Columns,
 			"missing_columns": stats.MissingColumns, "extra_columns": stats.ExtraColumns, "dropped": stats.Dropped}, nil
-	})
+	}
 }

@@ -8,11 +8,9 @@
 package steps
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -102,35 +100,6 @@ func parse(t *runtime.Task) (Args, Config, error) {
 	}
 	return a, c, nil
 }
-
-// recordable makes a step's error storable as the attempt's error: text
-// Postgres accepts, valid UTF-8 without NUL characters. An error quoting
-// what a server or a file sent (an HTTP reason phrase in Latin-1, a value
-// cut inside a character) was refused with the outcome, and the attempt,
-// its message lost, ended as a zombie once its lease expired.
-func recordable(f runtime.TaskFunc) runtime.TaskFunc {
-	return func(ctx context.Context, t *runtime.Task) (any, error) {
-		res, err := f(ctx, t)
-		if err == nil {
-			return res, nil
-		}
-		msg := err.Error()
-		if clean := strings.ReplaceAll(strings.ToValidUTF8(msg, "\uFFFD"), "\x00", ""); clean != msg {
-			err = &textError{msg: clean, err: err}
-		}
-		return res, err
-	}
-}
-
-// textError is an error with a cleaned message; errors.As still finds
-// what it wraps (a *runtime.ArgsError is not retried).
-type textError struct {
-	msg string
-	err error
-}
-
-func (e *textError) Error() string { return e.msg }
-func (e *textError) Unwrap() error { return e.err }
 
 func (d *Deps) banGeocoder(pool *pgxpool.Pool) *ban.Geocoder {
 	return &ban.Geocoder{Endpoint: d.BANEndpoint, Client: d.httpClient(), Pool: pool}

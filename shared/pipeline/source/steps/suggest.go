@@ -10,7 +10,7 @@ import (
 // Suggest is the source-suggest function: keep_acteur_changed,
 // db_data_prepare and db_write_type_action_suggestions, by args.step.
 func Suggest(d *Deps) runtime.TaskFunc {
-	return recordable(func(ctx context.Context, t *runtime.Task) (any, error) {
+	return func(ctx context.Context, t *runtime.Task) (any, error) {
 		a, cfg, err := parse(t)
 		if err != nil {
 			return nil, err
@@ -24,5 +24,5 @@ func Suggest(d *Deps) runtime.TaskFunc {
 			return d.write(ctx, t, cfg)
 		}
 		return nil, &runtime.ArgsError{Task: t.TaskID, Err: fmt.Errorf("step %q is not one of keep_changed, prepare, write", a.Step)}
-	})
+	}
 }

@@ -18,7 +18,7 @@ import (
 // Transform is the source-transform function: source_config_validate,
 // source_data_normalize and source_data_validate, by args.step.
 func Transform(d *Deps) runtime.TaskFunc {
-	return recordable(func(ctx context.Context, t *runtime.Task) (any, error) {
+	return func(ctx context.Context, t *runtime.Task) (any, error) {
 		a, cfg, err := parse(t)
 		if err != nil {
 			return nil, err
@@ -32,7 +32,7 @@ func Transform(d *Deps) runtime.TaskFunc {
 			return d.validate(ctx, t, cfg)
 		}
 		return nil, &runtime.ArgsError{Task: t.TaskID, Err: fmt.Errorf("step %q is not one of config_validate, normalize, validate", a.Step)}
-	})
+	}
 }
 
 // configValidate checks the rules (every transformation exists, with the
