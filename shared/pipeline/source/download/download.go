@@ -290,7 +290,21 @@ func (d *downloader) logColumns() {
 		d.log.Warn("download: expected columns missing from the data, added as empty strings",
 			"columns", d.stats.MissingColumns)
 	}
-	if len(d.stats.ExtraColumns) > 0 {
-		d.log.Warn("download: columns not in the schema", "columns", d.stats.ExtraColumns)
+	// data-fair's own fields (_i, _id, _rand, _score, _updatedAt,
+	// _geopoint…) come with every row and are never in a dataset's schema:
+	// noted, not warned about at every run.
+	var internal, extra []string
+	for _, c := range d.stats.ExtraColumns {
+		if strings.HasPrefix(c, "_") {
+			internal = append(internal, c)
+		} else {
+			extra = append(extra, c)
+		}
+	}
+	if len(extra) > 0 {
+		d.log.Warn("download: columns not in the schema", "columns", extra)
+	}
+	if len(internal) > 0 {
+		d.log.Info("download: data-fair's own columns, not in the schema", "columns", internal)
 	}
 }
