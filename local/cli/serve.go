@@ -54,6 +54,9 @@ func (m *Main) serve(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(m.Stdout, "Tick:          in-process every %s, lease %s, requeue after %s (local values)\n",
 		pf.tick, p.Config.TaskLease, p.Config.RequeueAfter)
+	if _, ok := p.Deps.Dags.Get("eo-ecosystem"); ok {
+		fmt.Fprintln(m.Stdout, "Try a source:  go run ./local sample-source (offline data-fair pages; it prints the run to start)")
+	}
 	for _, w := range p.Warnings {
 		fmt.Fprintf(m.Stdout, "warning: %s\n", w)
 	}
