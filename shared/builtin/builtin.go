@@ -230,6 +230,13 @@ func TriggerDag(e *engine.Engine) runtime.TaskFunc {
 		if err != nil {
 			return nil, err
 		}
+		if !created && run.RunID != "" {
+			// Another try of this series triggered it between the look-up
+			// above and this trigger (a try still running beside its retry).
+			t.Logger.Info("another try of this task triggered the run already; not triggering again",
+				"target_dag_id", run.DagID, "target_run_id", run.RunID)
+			return map[string]any{"triggered": true, "run_id": run.RunID}, nil
+		}
 		if !created {
 			t.Logger.Info("a run is already queued; nothing triggered", "target_dag_id", a.DagID)
 			return map[string]any{"triggered": false}, nil

@@ -104,7 +104,9 @@ type TriggerParams struct {
 }
 
 // Trigger creates a manual run and starts it when the DAG allows.
-// created is false when SkipIfQueued found a queued run.
+// created is false when SkipIfQueued found a queued run, or when another
+// try of the trigger-dag task asking (TriggeredBy) created its run already:
+// run is then that run.
 func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, created bool, err error) {
 	spec, ok := e.cfg.Dags().Get(p.DagID)
 	if !ok {
@@ -129,9 +131,9 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 		return e.triggerAlone(ctx, spec, logical, iv, p.Conf, p.TriggeredBy)
 	}
 	var ev evaluation
-	var paused bool
+	var paused, conflict bool
 	err = e.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		ev = evaluation{}
+		ev, conflict = evaluation{}, false
 		if p.SkipIfQueued {
 			n, err := tx.RunCountQueued(ctx, p.DagID)
 			if err != nil || n > 0 {
@@ -143,7 +145,8 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("run %s of %s exists already: %w", RunID(RunTypeManual, logical), p.DagID, ErrConflict)
+			conflict = true
+			return nil
 		}
 		run, created, paused = r, true, dagPaused
 		if p.IgnorePause {
@@ -152,6 +155,9 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 		}
 		return nil
 	})
+	if err == nil && conflict {
+		return e.existingRun(ctx, p.DagID, RunID(RunTypeManual, logical), p.TriggeredBy)
+	}
 	if err != nil || !created {
 		return run, created, err
 	}
@@ -178,7 +184,7 @@ func (e *Engine) triggerAlone(ctx context.Context, spec *dag.Spec, logical time.
 		return store.Run{}, false, fmt.Errorf("error creating run %s of %s: %w", ins.RunID, spec.DagID, err)
 	}
 	if !created {
-		return store.Run{}, false, fmt.Errorf("run %s of %s exists already: %w", ins.RunID, spec.DagID, ErrConflict)
+		return e.existingRun(ctx, spec.DagID, ins.RunID, triggeredBy)
 	}
 	// A paused DAG's run waits for the unpause, which starts it (the run
 	// was created under the DAG's share lock).
@@ -186,6 +192,21 @@ func (e *Engine) triggerAlone(ctx context.Context, spec *dag.Spec, logical time.
 		return run, true, nil
 	}
 	return run, true, e.startQueuedRuns(ctx, spec.DagID)
+}
+
+// existingRun answers a trigger whose insert created nothing: the run of
+// its trigger key, when another try of the same trigger-dag task created
+// it (a try that crashed after its trigger, still running beside its
+// retry: the unique triggered_by refused a second run), else a conflict
+// on the run id.
+func (e *Engine) existingRun(ctx context.Context, dagID, runID, triggeredBy string) (store.Run, bool, error) {
+	if triggeredBy != "" {
+		run, ok, err := e.TriggeredRun(ctx, triggeredBy)
+		if err != nil || ok {
+			return run, false, err
+		}
+	}
+	return store.Run{}, false, fmt.Errorf("run %s of %s exists already: %w", runID, dagID, ErrConflict)
 }
 
 // Backfill creates backfill runs for every scheduled logical date in

@@ -2,7 +2,8 @@
 -- Runs of one DAG version with the same tasks (one for a trigger, many
 -- for a backfill) and their task instances, in one statement: $2 to $8
 -- pair up, one element per run; a run whose id exists already is skipped
--- (no row). The new rows need no lock: no other transaction sees them
+-- (no row), as is one whose triggered_by another run has (a concurrent
+-- try of the same trigger-dag task created it: see migration 00006). The new rows need no lock: no other transaction sees them
 -- before commit. The last column tells whether the DAG is paused, read
 -- under a share lock: an unpause waits for this transaction, so it starts
 -- the new runs if this one saw the DAG paused and left them queued.
@@ -16,7 +17,7 @@ WITH d AS (
            v.conf, v.params, $10, cardinality($11::text[]), $14, NULLIF($15, '')
     FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::jsonb[], $8::jsonb[])
          AS v(run_id, run_type, logical_date, data_interval_start, data_interval_end, conf, params)
-    ON CONFLICT (dag_id, run_id) DO NOTHING
+    ON CONFLICT DO NOTHING
     RETURNING id, dag_id, run_id, run_type, version_hash, state, logical_date, data_interval_start,
               data_interval_end, conf, params, queued_at, started_at, ended_at
 ), t AS (
