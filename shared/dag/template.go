@@ -116,24 +116,11 @@ func render(v any, c TemplateContext) (any, error) {
 
 func templateRefs(v any) []string {
 	var refs []string
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case string:
-			for _, m := range templatePattern.FindAllStringSubmatch(x, -1) {
-				refs = append(refs, m[1])
-			}
-		case map[string]any:
-			for _, e := range x {
-				walk(e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
+	eachString(v, func(s string) {
+		for _, m := range templatePattern.FindAllStringSubmatch(s, -1) {
+			refs = append(refs, m[1])
 		}
-	}
-	walk(v)
+	})
 	sort.Strings(refs)
 	return refs
 }
@@ -145,27 +132,30 @@ func templateRefs(v any) []string {
 // left alone they would reach the function as literal text.
 func unsupportedTemplates(v any) []string {
 	var out []string
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case string:
-			rest := templatePattern.ReplaceAllString(x, "")
-			if strings.Contains(rest, "{{") || strings.Contains(rest, "{%") {
-				out = append(out, x)
-			}
-		case map[string]any:
-			for _, e := range x {
-				walk(e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
+	eachString(v, func(s string) {
+		rest := templatePattern.ReplaceAllString(s, "")
+		if strings.Contains(rest, "{{") || strings.Contains(rest, "{%") {
+			out = append(out, s)
 		}
-	}
-	walk(v)
+	})
 	sort.Strings(out)
 	return out
+}
+
+// eachString calls f with every string of a decoded JSON/YAML value.
+func eachString(v any, f func(string)) {
+	switch x := v.(type) {
+	case string:
+		f(x)
+	case map[string]any:
+		for _, e := range x {
+			eachString(e, f)
+		}
+	case []any:
+		for _, e := range x {
+			eachString(e, f)
+		}
+	}
 }
 
 func checkTemplateRef(s *Spec, ref string) error {
