@@ -250,13 +250,13 @@ func findCycle(s *Spec) []string {
 
 var cronFieldPattern = regexp.MustCompile(`^[0-9*,/-]+$`)
 
-// CheckCron accepts the 5-field, UTC cron of Scaleway's cron triggers in
-// the form the serverless plugin accepts: no `*/n` steps (write `0/n`), no
-// day or month names, no @macros.
 // cronPresets are Airflow's cron presets and the 5-field cron each means.
 var cronPresets = map[string]string{"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
 	"@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *", "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *"}
 
+// CheckCron accepts the 5-field, UTC cron of Scaleway's cron triggers in
+// the form the serverless plugin accepts: no `*/n` steps (write `0/n`, or
+// `1/n` in day-of-month and month), no day or month names, no @macros.
 func CheckCron(expr string) error {
 	fields := strings.Fields(expr)
 	if preset, ok := cronPresets[strings.TrimSpace(expr)]; ok {
