@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -41,5 +42,28 @@ func TestInternKeyShared(t *testing.T) {
 	wg.Wait()
 	if n := len(*keys.m.Load()); n > maxInterned {
 		t.Fatalf("the table holds %d names, bound %d", n, maxInterned)
+	}
+}
+
+// A full table answers a name it lacks without the writers' lock: the
+// process's table fills with the first sources' names, and every column of
+// a later source then took the lock for every key of every row.
+func TestInternFullTableMissTakesNoLock(t *testing.T) {
+	t.Parallel()
+	var tab internTable
+	for i := 0; len(mapOrEmpty(tab.m.Load())) < maxInterned; i++ {
+		tab.intern([]byte(fmt.Sprintf("full_%d", i)))
+	}
+	tab.mu.Lock() // a writer holds it
+	defer tab.mu.Unlock()
+	got := make(chan string, 1)
+	go func() { got <- tab.intern([]byte("later_source_column")) }()
+	select {
+	case s := <-got:
+		if s != "later_source_column" {
+			t.Fatalf("intern = %q", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a miss on a full table waited for the writers' lock")
 	}
 }

@@ -280,27 +280,38 @@ func (p *fastParser) number() (Value, bool) {
 // per row. The table is bounded (names past it are allocated as usual).
 // Reads take no lock (a copy-on-write map: a read-write mutex taken for
 // every key of every row, from the steps' goroutines on every core, cost
-// more than the rest of the parse).
-var keys struct {
+// more than the rest of the parse), nor does a miss once the table is full.
+type internTable struct {
 	mu sync.Mutex // serialises writers
 	m  atomic.Pointer[map[string]string]
 }
 
+// keys is the process's table (a warm function instance decodes source
+// after source: it fills with the first ones' names).
+var keys internTable
+
 const maxInterned = 1024
 
-func internKey(b []byte) string {
-	if m := keys.m.Load(); m != nil {
+func internKey(b []byte) string { return keys.intern(b) }
+
+func (t *internTable) intern(b []byte) string {
+	if m := t.m.Load(); m != nil {
 		if s, ok := (*m)[string(b)]; ok {
 			return s
+		}
+		if len(*m) >= maxInterned {
+			// Full for good: every name it lacks (every column of a
+			// later source) took the writers' lock, per key per row.
+			return string(b)
 		}
 	}
 	s := string(b)
 	if len(b) > 64 {
 		return s
 	}
-	keys.mu.Lock()
-	defer keys.mu.Unlock()
-	old := keys.m.Load()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := t.m.Load()
 	if old != nil {
 		if k, ok := (*old)[s]; ok {
 			return k
@@ -314,7 +325,7 @@ func internKey(b []byte) string {
 		next[k] = v
 	}
 	next[s] = s
-	keys.m.Store(&next)
+	t.m.Store(&next)
 	return s
 }
 
