@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"golang.org/x/term"
 
@@ -82,6 +83,12 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	if m.IsTerminal == nil {
 		m.IsTerminal = isTerminal
 	}
+	// A task still running when the command returns (dag run's --timeout,
+	// past --grace) logs nothing more: its lines would come after the
+	// command's own last word.
+	stderr := &closableWriter{w: m.Stderr}
+	m.Stderr = stderr
+	defer func() { stderr.close(); m.Stderr = stderr.w }()
 	if len(args) == 0 {
 		fmt.Fprint(m.Stderr, usage)
 		return ExitBadInput
@@ -143,8 +150,33 @@ func (m *Main) logger(verbose bool) *slog.Logger {
 }
 
 func isTerminal(w io.Writer) bool {
+	if c, ok := w.(*closableWriter); ok {
+		w = c.w
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// closableWriter passes writes on until it is closed, then drops them.
+type closableWriter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	closed bool
+}
+
+func (c *closableWriter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return len(p), nil
+	}
+	return c.w.Write(p)
+}
+
+func (c *closableWriter) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
 }
 
 // oneLine keeps an error on one line for stderr.
