@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"sort"
 	"strings"
 	"time"
 )
@@ -43,6 +44,9 @@ type options struct {
 	SourceRows  int    // generated rows of the source scenarios
 	SourcePage  int    // data-fair page size of the source scenarios
 	SourceHeap  string // write a Go heap profile at the source run's peak RSS
+	// Rounds is how many times the throughput scenarios (wide, chain,
+	// backfill, River) run, interleaved; each row keeps its median run.
+	Rounds int
 }
 
 func defaultOptions() options {
@@ -53,7 +57,7 @@ func defaultOptions() options {
 	return options{URL: url, WideTasks: 10000, ChainRuns: 1000, ChainLen: 10, SeqRuns: 100, RiverJobs: 10000,
 		InFlight: 100, PoolConns: 20, RiverWorker: 100, // the same concurrency and pool as River
 		Timeout:    20 * time.Minute,
-		SourceRows: 100000, SourcePage: 10000}
+		SourceRows: 100000, SourcePage: 10000, Rounds: 3}
 }
 
 // quick shrinks the counts for a smoke run.
@@ -61,6 +65,7 @@ func (o *options) quick() {
 	o.Quick = true
 	o.WideTasks, o.ChainRuns, o.SeqRuns, o.RiverJobs = 1000, 100, 5, 1000
 	o.SourceRows, o.SourcePage = 10000, 2000
+	o.Rounds = 1
 	if o.Timeout > 3*time.Minute {
 		o.Timeout = 3 * time.Minute
 	}
@@ -99,28 +104,31 @@ func main() {
 	flag.IntVar(&o.SourceRows, "sourcerows", o.SourceRows, "generated rows of the source scenarios")
 	flag.IntVar(&o.SourcePage, "sourcepage", o.SourcePage, "data-fair page size of the source scenarios")
 	flag.StringVar(&o.SourceHeap, "sourceheap", "", "write a Go heap profile taken at the source run's peak RSS to this file")
+	flag.IntVar(&o.Rounds, "rounds", o.Rounds, "rounds of the throughput scenarios (wide, chain, backfill, river, river-calls), interleaved; each row keeps its median")
 	flag.Parse()
 	o.PoolConns = int32(*pool)
 	if quick {
+		// Explicit counts win over -quick (read before quick() overwrites
+		// the variables the flags point to).
+		explicit, set := o, map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		o.quick()
-		flag.Visit(func(f *flag.Flag) { // explicit counts win over -quick
-			switch f.Name {
-			case "wide":
-				fmt.Sscan(f.Value.String(), &o.WideTasks)
-			case "runs":
-				fmt.Sscan(f.Value.String(), &o.ChainRuns)
-			case "seqruns":
-				fmt.Sscan(f.Value.String(), &o.SeqRuns)
-			case "jobs":
-				fmt.Sscan(f.Value.String(), &o.RiverJobs)
-			case "timeout":
-				fmt.Sscan(f.Value.String(), &o.Timeout)
-			case "sourcerows":
-				fmt.Sscan(f.Value.String(), &o.SourceRows)
-			case "sourcepage":
-				fmt.Sscan(f.Value.String(), &o.SourcePage)
+		for name, v := range map[string]struct{ dst, src any }{
+			"wide": {&o.WideTasks, explicit.WideTasks}, "runs": {&o.ChainRuns, explicit.ChainRuns},
+			"seqruns": {&o.SeqRuns, explicit.SeqRuns}, "jobs": {&o.RiverJobs, explicit.RiverJobs},
+			"timeout": {&o.Timeout, explicit.Timeout}, "sourcerows": {&o.SourceRows, explicit.SourceRows},
+			"sourcepage": {&o.SourcePage, explicit.SourcePage}, "rounds": {&o.Rounds, explicit.Rounds},
+		} {
+			if !set[name] {
+				continue
 			}
-		})
+			switch d := v.dst.(type) {
+			case *int:
+				*d = v.src.(int)
+			case *time.Duration:
+				*d = v.src.(time.Duration)
+			}
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -169,8 +177,12 @@ func Run(ctx context.Context, o options, logw io.Writer) (*Report, error) {
 	}
 	var first error
 	var meter cpuMeter
+	var recordNoted func(r Result, err error)
 	record := func(r Result, err error) {
 		r.Notes = append(r.Notes, meter.note(rep.NProc, r))
+		recordNoted(r, err)
+	}
+	recordNoted = func(r Result, err error) {
 		if err != nil {
 			r.Err = err.Error()
 			logf("%s: FAILED: %v", r.Scenario, err)
@@ -191,35 +203,86 @@ func Run(ctx context.Context, o options, logw io.Writer) (*Report, error) {
 			rep.Results = append(rep.Results, *extra)
 		}
 	}
+	// The throughput scenarios run in interleaved rounds (the machine's
+	// speed drifts: each engine row and its River peer meet the same
+	// drift), and each row keeps its median run (the rest are noted).
+	type scenario struct {
+		name, intro string
+		run         func() (Result, error)
+	}
+	var throughput []scenario
 	if o.want("wide") {
-		logf("wide DAG: 1 start -> %d parallel -> 1 end, in-process queue (MaxInFlight %d)", o.WideTasks-2, o.InFlight)
-		meter = startCPU()
-		record(benchWide(ctx, o, logf))
+		throughput = append(throughput, scenario{"wide", fmt.Sprintf("wide DAG: 1 start -> %d parallel -> 1 end, in-process queue (MaxInFlight %d)", o.WideTasks-2, o.InFlight),
+			func() (Result, error) { return benchWide(ctx, o, logf) }})
 	}
 	if o.want("chain") {
-		logf("chain: %d runs x %d tasks, triggered up front", o.ChainRuns, o.ChainLen)
-		meter = startCPU()
-		record(benchChain(ctx, o, logf))
+		throughput = append(throughput, scenario{"chain", fmt.Sprintf("chain: %d runs x %d tasks, triggered up front", o.ChainRuns, o.ChainLen),
+			func() (Result, error) { return benchChain(ctx, o, logf) }})
 	}
 	if o.want("backfill") {
-		logf("chain: %d runs x %d tasks, created by one backfill", o.ChainRuns, o.ChainLen)
-		meter = startCPU()
-		record(benchBackfill(ctx, o, logf))
+		throughput = append(throughput, scenario{"backfill", fmt.Sprintf("chain: %d runs x %d tasks, created by one backfill", o.ChainRuns, o.ChainLen),
+			func() (Result, error) { return benchBackfill(ctx, o, logf) }})
+	}
+	if o.want("river") {
+		throughput = append(throughput, scenario{"river", fmt.Sprintf("River: %d jobs, MaxWorkers %d, FetchCooldown %s, FetchPollInterval %s", o.RiverJobs, o.RiverWorker, riverTunedCooldown, riverTunedPoll),
+			func() (Result, error) {
+				return benchRiver(ctx, o, riverTunedCooldown, riverTunedPoll, "River (tuned fetch)", 0, logf)
+			}})
+	}
+	if o.want("river-calls") {
+		throughput = append(throughput, scenario{"river-calls", fmt.Sprintf("River: %d jobs inserted by %d InsertMany calls (the peer of %d Trigger calls of a %d-task chain)", o.RiverJobs, o.ChainRuns, o.ChainRuns, o.ChainLen),
+			func() (Result, error) {
+				return benchRiver(ctx, o, riverTunedCooldown, riverTunedPoll, "River (tuned fetch)", o.ChainRuns, logf)
+			}})
+	}
+	type attempt struct {
+		r   Result
+		err error
+	}
+	rounds := max(o.Rounds, 1)
+	runs := make([][]attempt, len(throughput))
+	for round := 1; round <= rounds; round++ {
+		for i, sc := range throughput {
+			logf("%s (round %d of %d)", sc.intro, round, rounds)
+			m := startCPU()
+			r, err := sc.run()
+			r.Notes = append(r.Notes, m.note(rep.NProc, r))
+			runs[i] = append(runs[i], attempt{r, err})
+			if err != nil {
+				logf("%s: round %d FAILED: %v", r.Scenario, round, err)
+			} else {
+				logf("%s: round %d: %d in %s (%.0f/s)", r.Scenario, round, r.Count, r.Wall.Round(time.Millisecond), r.Throughput())
+			}
+		}
+	}
+	for i := range throughput {
+		var ok []attempt
+		for _, a := range runs[i] {
+			if a.err != nil {
+				recordNoted(a.r, a.err) // a failed round is reported as such
+				ok = nil
+				break
+			}
+			ok = append(ok, a)
+		}
+		if len(ok) == 0 {
+			continue
+		}
+		sort.Slice(ok, func(a, b int) bool { return ok[a].r.Wall < ok[b].r.Wall })
+		med := ok[len(ok)/2].r
+		if len(ok) > 1 {
+			walls := make([]string, len(ok))
+			for k, a := range ok {
+				walls[k] = fmt.Sprintf("%s (%.0f/s)", a.r.Wall.Round(time.Millisecond), a.r.Throughput())
+			}
+			med.Notes = append([]string{fmt.Sprintf("median of %d interleaved rounds: %s", len(ok), strings.Join(walls, ", "))}, med.Notes...)
+		}
+		recordNoted(med, nil)
 	}
 	if o.want("seq") {
 		logf("chain, unloaded: %d runs x %d tasks, one after another", o.SeqRuns, o.ChainLen)
 		meter = startCPU()
 		record(benchSeq(ctx, o, logf))
-	}
-	if o.want("river") {
-		logf("River: %d jobs, MaxWorkers %d, FetchCooldown %s, FetchPollInterval %s", o.RiverJobs, o.RiverWorker, riverTunedCooldown, riverTunedPoll)
-		meter = startCPU()
-		record(benchRiver(ctx, o, riverTunedCooldown, riverTunedPoll, "River (tuned fetch)", 0, logf))
-	}
-	if o.want("river-calls") {
-		logf("River: %d jobs inserted by %d InsertMany calls (the peer of %d Trigger calls of a %d-task chain)", o.RiverJobs, o.ChainRuns, o.ChainRuns, o.ChainLen)
-		meter = startCPU()
-		record(benchRiver(ctx, o, riverTunedCooldown, riverTunedPoll, "River (tuned fetch)", o.ChainRuns, logf))
 	}
 	if o.want("river-default") {
 		logf("River: %d jobs, MaxWorkers %d, default fetch settings", o.RiverJobs, o.RiverWorker)
