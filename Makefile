@@ -26,6 +26,7 @@ deps: ## Start/install what the tests need (Postgres, NATS, apt packages)
 test: deps ## go vet and every test (the command CI runs)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	cd tests/bench && $(GO) vet . && $(GO) test -count=1 .   # its own module (River): a quick run as a test
 
 .PHONY: test-short
 test-short: ## Fast tests only (no browser, no npm, no chaos)
