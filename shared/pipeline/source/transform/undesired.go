@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"hash/maphash"
 	"sort"
 	"strconv"
 )
@@ -15,9 +16,14 @@ import (
 // dropped or merged (Changes is false), the rows go out as they came and
 // the second pass can be skipped.
 type UndesiredLines struct {
-	cols     []string
-	colSeen  map[string]bool
-	groupOf  map[string]int32
+	cols    []string
+	colSeen map[string]bool
+	// groupOf holds a 128-bit hash of each identifiant_unique rather than
+	// the id itself: half the memory per row at 10⁶ rows, and a collision
+	// (two ids taken for one, ~n²/2¹²⁹) is far less likely than a
+	// hardware fault.
+	groupOf  map[idHash]int32
+	seeds    [2]maphash.Seed
 	groups   []groupNote
 	notes    []rowNote
 	finished bool
@@ -40,7 +46,16 @@ const (
 
 // NewUndesiredLines starts the first pass.
 func NewUndesiredLines() *UndesiredLines {
-	return &UndesiredLines{colSeen: map[string]bool{}, groupOf: map[string]int32{}}
+	return &UndesiredLines{colSeen: map[string]bool{}, groupOf: map[idHash]int32{},
+		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+}
+
+type idHash [2]uint64
+
+// key is the map key of a row's identifiant_unique (its valueKey).
+func (u *UndesiredLines) key(id Value) idHash {
+	k := valueKey(id)
+	return idHash{maphash.String(u.seeds[0], k), maphash.String(u.seeds[1], k)}
 }
 
 // Observe notes the next row of the first pass.
@@ -52,7 +67,7 @@ func (u *UndesiredLines) Observe(r Row) {
 		}
 	}
 	id := r.Get("identifiant_unique")
-	k := valueKey(id)
+	k := u.key(id)
 	g, ok := u.groupOf[k]
 	if !ok {
 		g = int32(len(u.groups))
@@ -182,7 +197,7 @@ func (f *Filter) Finish() ([]Row, map[string]string) {
 	})
 	kept := merged[:0]
 	for _, r := range merged {
-		g := f.u.groupOf[valueKey(r.Get("identifiant_unique"))]
+		g := f.u.groupOf[f.u.key(r.Get("identifiant_unique"))]
 		if f.check(g, rowFlags(r)) == Keep {
 			kept = append(kept, r)
 		}
