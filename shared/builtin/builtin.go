@@ -213,27 +213,19 @@ func TriggerDag(e *engine.Engine) runtime.TaskFunc {
 			}
 		}
 		// Exactly once per series of tries: a try retried after a crash
-		// (its trigger done, its completion not recorded) finds the run
-		// its earlier try created. A clear starts a new series.
+		// (its trigger done, its completion not recorded), or running
+		// beside the crashed one, gets the run the earlier try created. A
+		// clear starts a new series.
 		key, err := e.TriggerKey(ctx, t.DagID, t.RunID, t.TaskID)
 		if err != nil {
 			return nil, err
-		}
-		if run, ok, err := e.TriggeredRun(ctx, key); err != nil {
-			return nil, err
-		} else if ok {
-			t.Logger.Info("an earlier try of this task triggered the run already; not triggering again",
-				"target_dag_id", run.DagID, "target_run_id", run.RunID)
-			return map[string]any{"triggered": true, "run_id": run.RunID}, nil
 		}
 		run, created, err := e.Trigger(ctx, engine.TriggerParams{DagID: a.DagID, Conf: conf, SkipIfQueued: a.SkipIfQueued, TriggeredBy: key})
 		if err != nil {
 			return nil, err
 		}
 		if !created && run.RunID != "" {
-			// Another try of this series triggered it between the look-up
-			// above and this trigger (a try still running beside its retry).
-			t.Logger.Info("another try of this task triggered the run already; not triggering again",
+			t.Logger.Info("an earlier try of this task triggered the run already; not triggering again",
 				"target_dag_id", run.DagID, "target_run_id", run.RunID)
 			return map[string]any{"triggered": true, "run_id": run.RunID}, nil
 		}

@@ -118,6 +118,13 @@ func (e *Engine) Trigger(ctx context.Context, p TriggerParams) (run store.Run, c
 	if err := e.ensureSynced(ctx); err != nil {
 		return run, false, err
 	}
+	if p.TriggeredBy != "" {
+		// An earlier try of the series triggered already (before
+		// SkipIfQueued, which its queued run would answer "nothing").
+		if run, ok, err := e.TriggeredRun(ctx, p.TriggeredBy); err != nil || ok {
+			return run, false, err
+		}
+	}
 	logical := p.LogicalDate
 	if logical.IsZero() {
 		logical = e.now()
